@@ -1,0 +1,77 @@
+"""Checks shared by the catalog and scenario readers.
+
+Each check takes the value, where it came from (file and entry) and raises an
+:class:`~coverage.errors.InputError` subclass naming all three.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+from .errors import InputError
+
+__all__ = ["number", "text", "check_keys", "Bounds"]
+
+
+class Bounds:
+    """Closed or half-open numeric bounds with a readable description."""
+
+    def __init__(self, low=None, high=None, *, low_open=False, high_open=False):
+        self.low, self.high, self.low_open, self.high_open = low, high, low_open, high_open
+
+    def contains(self, x: float) -> bool:
+        if self.low is not None and (x <= self.low if self.low_open else x < self.low):
+            return False
+        if self.high is not None and (x >= self.high if self.high_open else x > self.high):
+            return False
+        return True
+
+    def describe(self) -> str:
+        lo = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
+        hi = "" if self.high is None else f"{'<' if self.high_open else '<='} {self.high:g}"
+        return " and ".join(p for p in (lo, hi) if p)
+
+
+def number(value, *, file, entry, bounds: Bounds | None = None, error=InputError) -> float:
+    """A finite real number (not a bool, not a string) inside ``bounds``, as float."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise error("must be a number", file=file, entry=entry, value=value)
+    x = float(value)
+    if not math.isfinite(x):
+        raise error("must be a finite number", file=file, entry=entry, value=value)
+    if bounds is not None and not bounds.contains(x):
+        raise error(f"must be {bounds.describe()}", file=file, entry=entry, value=value)
+    return x
+
+
+def text(value, *, file, entry, error=InputError, allow_empty=False, max_length=500) -> str:
+    """A string, stripped, non-empty unless allowed, without control characters."""
+    if not isinstance(value, str):
+        raise error("must be a string", file=file, entry=entry, value=value)
+    s = value.strip()
+    if not s and not allow_empty:
+        raise error("must not be empty", file=file, entry=entry, value=value)
+    if len(s) > max_length:
+        raise error(f"is longer than {max_length} characters", file=file, entry=entry,
+                    value=value)
+    if any(ord(c) < 32 and c not in "\t\n" for c in s):
+        raise error("contains control characters", file=file, entry=entry, value=value)
+    return s
+
+
+def check_keys(mapping: dict, allowed, *, file, entry: str, error=InputError, required=()):
+    """Refuse unknown keys (a typo must not be silently ignored) and missing required ones."""
+    if not isinstance(mapping, dict):
+        raise error("must be a table", file=file, entry=entry, value=mapping)
+    for key in mapping:
+        if key not in allowed:
+            raise error(f"unknown key; valid keys are {', '.join(sorted(allowed))}",
+                        file=file, entry=_join(entry, key), value=mapping[key])
+    for key in required:
+        if key not in mapping:
+            raise error("is required but missing", file=file, entry=_join(entry, key))
+
+
+def _join(entry: str, key: str) -> str:
+    return f"{entry}.{key}" if entry else key

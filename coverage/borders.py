@@ -1,0 +1,338 @@
+"""Country borders, neighbours, sector zones, belt zones and border lines.
+
+Borders come from Natural Earth 1:10m Admin 0 countries v5.1.1 as shipped in ``data/borders/``
+(see its README for provenance). A *region* is one country by ISO 3166-1 alpha-3 code; its
+*neighbours* are the countries that share a land border with it. Neighbours are grouped into named
+*sectors*; a sector's *zone* is the part of the region whose nearest foreign border belongs to that
+sector, so the sector zones tile the region.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from ._paths import data_path
+from .errors import RegionError
+from .geodesy import GEOD, to_laea
+
+__all__ = [
+    "DEFAULT_SECTORS",
+    "SECTOR_SPACING_M",
+    "country_codes",
+    "country_name",
+    "country_geometry",
+    "neighbours",
+    "default_sectors",
+    "check_region",
+    "check_sectors",
+    "geodesic_area_km2",
+    "geodesic_length_km",
+    "Zones",
+    "build_zones",
+]
+
+#: Sector tables known to the toolkit; other regions get one sector per neighbour.
+DEFAULT_SECTORS = MappingProxyType({
+    "BLR": MappingProxyType({"west": ("POL", "LTU", "LVA"), "south": ("UKR",), "east": ("RUS",)}),
+})
+
+#: Spacing of the points that sample border lines for the nearest-border partition. The sector
+#: boundary between two border lines is then placed within about spacing^2 / (8 d) of the exact
+#: bisector at distance d from them: under 1 m for 1 km spacing 100 km inland.
+SECTOR_SPACING_M = 1000.0
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict:
+    with open(data_path("borders", "index.json"), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def country_codes() -> list[str]:
+    """ISO3 codes of every country in ``data/borders/``."""
+    return sorted(_index())
+
+
+def country_name(iso3: str) -> str:
+    """English name of a country."""
+    return _index()[iso3]["name"]
+
+
+@lru_cache(maxsize=64)
+def country_geometry(iso3: str) -> BaseGeometry:
+    """The country's (Multi)Polygon in lon/lat. [deg]"""
+    if iso3 not in _index():
+        raise RegionError(_unknown_message(iso3), entry="region", value=iso3)
+    text = data_path("borders", "countries", f"{iso3}.geojson").read_text(encoding="utf-8")
+    # A one-feature FeatureCollection parses (in GEOS, fast) to a one-member collection.
+    geom = shapely.get_geometry(shapely.from_geojson(text), 0)
+    shapely.prepare(geom)
+    return geom
+
+
+def neighbours(iso3: str) -> dict[str, float]:
+    """Countries sharing a land border with ``iso3`` and the shared border's length. [km]"""
+    return dict(_index()[iso3]["neighbours"])
+
+
+def default_sectors(iso3: str) -> dict[str, tuple[str, ...]]:
+    """The default sector table: the known one, else one sector per neighbour named by its code."""
+    if iso3 in DEFAULT_SECTORS:
+        return {k: tuple(v) for k, v in DEFAULT_SECTORS[iso3].items()}
+    return {code: (code,) for code in sorted(neighbours(iso3))}
+
+
+def _unknown_message(code) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(str(code).upper(), country_codes(), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown country code (ISO 3166-1 alpha-3 expected){hint}"
+
+
+def check_region(code, *, file=None, entry="region") -> str:
+    """Validate a region code and return it."""
+    if not isinstance(code, str) or code not in _index():
+        raise RegionError(_unknown_message(code), file=file, entry=entry, value=code)
+    return code
+
+
+def check_sectors(region: str, sectors, *, file=None, entry="sectors") -> dict[str, tuple[str, ...]]:
+    """Validate a sector table for a region.
+
+    Every code must be a neighbour of the region, in one sector only, and every neighbour must be
+    in a sector (otherwise the sector zones would not tile the region).
+    """
+    if not isinstance(sectors, dict) or not sectors:
+        raise RegionError("must be a non-empty table of sector = [ISO3 codes]", file=file,
+                          entry=entry, value=sectors)
+    nbrs = neighbours(region)
+    seen: dict[str, str] = {}
+    out = {}
+    for name, codes in sectors.items():
+        where = f"{entry}.{name}"
+        if not name or not all(c.isalnum() or c in "_-" for c in name):
+            raise RegionError("sector names use letters, digits, '_' and '-'", file=file,
+                              entry=where, value=name)
+        if not isinstance(codes, list) or not codes:
+            raise RegionError("must be a non-empty list of ISO3 codes", file=file, entry=where,
+                              value=codes)
+        for code in codes:
+            if not isinstance(code, str) or code not in _index():
+                raise RegionError(_unknown_message(code), file=file, entry=where, value=code)
+            if code not in nbrs:
+                raise RegionError(
+                    f"is not a neighbour of {region}; its neighbours are {', '.join(sorted(nbrs))}",
+                    file=file, entry=where, value=code)
+            if code in seen:
+                raise RegionError(f"is already in sector {seen[code]!r}", file=file, entry=where,
+                                  value=code)
+            seen[code] = name
+        out[name] = tuple(codes)
+    missing = sorted(set(nbrs) - set(seen))
+    if missing:
+        raise RegionError(f"neighbours of {region} in no sector (every neighbour needs one, so "
+                          "that sector zones tile the region)", file=file, entry=entry,
+                          value=missing)
+    return out
+
+
+def geodesic_area_km2(geometry_lonlat) -> float:
+    """Ellipsoidal (WGS84) area of a lon/lat geometry. [km2]"""
+    area, _ = GEOD.geometry_area_perimeter(geometry_lonlat)
+    return abs(area) / 1e6
+
+
+def geodesic_length_km(geometry_lonlat) -> float:
+    """Geodesic (WGS84) length of a lon/lat line geometry. [km]"""
+    return GEOD.geometry_length(geometry_lonlat) / 1000.0
+
+
+@dataclass
+class Zones:
+    """A region's zones in its local LAEA projection (metres), with their lon/lat originals.
+
+    Attributes
+    ----------
+    region : str
+        ISO3 code.
+    lon0, lat0 : float
+        Centre of the LAEA projection. [deg]
+    region_geom : shapely geometry
+        The region. [m, LAEA]
+    sectors : dict
+        Sector name -> tuple of neighbour codes.
+    sector_zones, belts, forward : dict
+        Sector name -> geometry [m, LAEA]: the sector zone, the belt along the sector's border,
+        and the sector's neighbours' territory (clipped to ``reach_km`` around the region).
+    border_lines : dict
+        Sector name -> the shared border line [m, LAEA].
+    border_km : dict
+        Sector name -> geodesic length of the border line. [km]
+    area_km2 : float
+        Geodesic area of the region. [km2]
+    """
+
+    region: str
+    lon0: float
+    lat0: float
+    belt_km: float
+    region_geom: BaseGeometry
+    sectors: dict
+    sector_zones: dict
+    belts: dict
+    border_lines: dict
+    border_lines_lonlat: dict
+    border_km: dict
+    forward: dict
+    area_km2: float
+    neighbour_geoms: dict = field(default_factory=dict)
+
+    def laea(self, geometry):
+        """Project lon/lat geometry into this region's LAEA."""
+        return to_laea(geometry, self.lon0, self.lat0)
+
+
+def _projection_centre(geom_lonlat) -> tuple[float, float]:
+    # The centre of the bounding box (on the unit sphere, so that a region across the
+    # antimeridian is centred where it is) is stable and good enough for an equal-area projection.
+    pts = shapely.get_coordinates(geom_lonlat)
+    lon, lat = np.radians(pts[:, 0]), np.radians(pts[:, 1])
+    x, y, z = np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)
+    cx, cy, cz = x.mean(), y.mean(), z.mean()
+    lon0 = math.degrees(math.atan2(cy, cx))
+    lat0 = math.degrees(math.atan2(cz, math.hypot(cx, cy)))
+    return round(lon0, 4), round(lat0, 4)
+
+
+def _shared_border(a, b):
+    """The linear part of the intersection of two country boundaries (lon/lat)."""
+    inter = shapely.intersection(a.boundary, b.boundary)
+    parts = [g for g in shapely.get_parts(inter) if g.geom_type in ("LineString", "MultiLineString")]
+    if not parts:
+        return shapely.MultiLineString()
+    return shapely.line_merge(shapely.union_all(parts))
+
+
+def build_zones(region: str, sectors: dict | None = None, *, belt_km: float = 50.0,
+                reach_km: float = 0.0) -> Zones:
+    """Build a region's sector zones, belts, border lines and forward zones.
+
+    Parameters
+    ----------
+    region : str
+        ISO3 code.
+    sectors : dict, optional
+        Sector name -> list of neighbour codes; default :func:`default_sectors`.
+    belt_km : float, default 50
+        Width of the belt zones along each sector's border. [km]
+    reach_km : float, default 0
+        How far beyond the region the forward zones are kept (the farthest any envelope reaches);
+        neighbours' territory beyond that cannot be covered and is clipped away for speed. [km]
+
+    Notes
+    -----
+    Sector zones are the nearest-border partition of the region: the border lines are sampled every
+    :data:`SECTOR_SPACING_M`, the Voronoi cells of the samples are merged by sector and clipped to
+    the region. Distances are measured in the region's LAEA projection, where they are within
+    0.1% of geodesic distances across a country of Belarus's size.
+    """
+    check_region(region)
+    sectors = check_sectors(region, sectors) if sectors is not None else default_sectors(region)
+    rg_ll = country_geometry(region)
+    lon0, lat0 = _projection_centre(rg_ll)
+    rg = to_laea(rg_ll, lon0, lat0)
+    rg = shapely.make_valid(rg) if not rg.is_valid else rg
+    shapely.prepare(rg)
+
+    border_ll = {}
+    neighbour_ll = {}
+    for name, codes in sectors.items():
+        lines = []
+        for code in codes:
+            geom = country_geometry(code)
+            neighbour_ll[code] = geom
+            lines.append(_shared_border(rg_ll, geom))
+        border_ll[name] = shapely.line_merge(shapely.union_all(lines))
+    border = {k: to_laea(g, lon0, lat0) for k, g in border_ll.items()}
+
+    sector_zones = _nearest_border_partition(rg, border)
+    belts = {k: shapely.intersection(rg, shapely.buffer(g, belt_km * 1000.0, quad_segs=16))
+             for k, g in border.items()}
+
+    # Neighbour territory within reach of the region, in LAEA.
+    forward = {}
+    nbr_geoms = {}
+    limit = rg.buffer((reach_km + 50.0) * 1000.0, quad_segs=8) if reach_km > 0 else None
+    for name, codes in sectors.items():
+        parts = []
+        for code in codes:
+            g_ll = neighbour_ll[code]
+            if limit is not None:
+                g_ll = _clip_lonlat(g_ll, lon0, lat0, reach_km + 100.0)
+            g = to_laea(g_ll, lon0, lat0)
+            g = shapely.make_valid(g) if not g.is_valid else g
+            if limit is not None:
+                g = shapely.intersection(g, limit)
+            nbr_geoms[code] = g
+            parts.append(g)
+        forward[name] = shapely.union_all(parts) if reach_km > 0 else shapely.Polygon()
+
+    return Zones(
+        region=region, lon0=lon0, lat0=lat0, belt_km=belt_km, region_geom=rg, sectors=sectors,
+        sector_zones=sector_zones, belts=belts, border_lines=border,
+        border_lines_lonlat=border_ll,
+        border_km={k: geodesic_length_km(g) for k, g in border_ll.items()},
+        forward=forward, area_km2=geodesic_area_km2(rg_ll), neighbour_geoms=nbr_geoms,
+    )
+
+
+def _clip_lonlat(geom_ll, lon0, lat0, radius_km):
+    """Cut a lon/lat geometry to a lat/lon box safely containing everything within radius_km."""
+    dlat = radius_km / 110.0 + 1.0
+    lat_lo, lat_hi = lat0 - dlat - 10.0, lat0 + dlat + 10.0
+    if lat_hi >= 89.0 or lat_lo <= -89.0:
+        return geom_ll
+    coslat = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
+    dlon = radius_km / (111.0 * coslat) + 20.0
+    if dlon >= 179.0:
+        return geom_ll
+    box = shapely.box(lon0 - dlon, lat_lo, lon0 + dlon, lat_hi)
+    if lon0 - dlon < -180 or lon0 + dlon > 180:
+        return geom_ll
+    return shapely.intersection(geom_ll, box)
+
+
+def _nearest_border_partition(region_geom, border_lines: dict) -> dict:
+    names = [k for k, g in border_lines.items() if not g.is_empty]
+    if not names:
+        return {}
+    points, labels = [], []
+    for i, name in enumerate(names):
+        dense = shapely.segmentize(border_lines[name], SECTOR_SPACING_M)
+        pts = shapely.get_coordinates(dense)
+        points.append(pts)
+        labels.append(np.full(len(pts), i))
+    pts = np.concatenate(points)
+    lab = np.concatenate(labels)
+    # A point shared by two sectors (a tripoint) belongs to both; keep it once.
+    _, first = np.unique(np.round(pts, 3), axis=0, return_index=True)
+    first.sort()
+    pts, lab = pts[first], lab[first]
+    if len(names) == 1:
+        return {names[0]: region_geom}
+    cells = shapely.get_parts(shapely.voronoi_polygons(
+        shapely.multipoints(pts), extend_to=region_geom.envelope.buffer(1.0), ordered=True))
+    zones = {}
+    for i, name in enumerate(names):
+        merged = shapely.coverage_union_all(cells[lab == i])
+        zones[name] = shapely.intersection(region_geom, merged)
+    return zones

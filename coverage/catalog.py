@@ -1,0 +1,301 @@
+"""The systems catalog: engagement envelopes of air-defense systems and the public sources behind them.
+
+The catalog ships as ``data/systems/catalog.toml``. Each entry is one engagement envelope (a system
+with several missiles has one entry per missile, such as ``S-400/40N6`` and ``S-400/48N6DM``), and
+every number in it cites a public source with a confidence tag:
+
+``V``
+    value read in a public source;
+``S``
+    from a compilation citing Wikipedia, Air Power Australia or CSIS;
+``R``
+    commonly published figure, not re-checked;
+``E``
+    an estimate made by this project, with its reasoning.
+
+Scenario files may add systems or override fields of catalog systems (``[systems."X"]``); such
+values cite the scenario file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from . import _validate as v
+from ._paths import data_path
+from .errors import CatalogError
+
+__all__ = [
+    "CONFIDENCE_TAGS",
+    "NUMERIC_FIELDS",
+    "Reference",
+    "Citation",
+    "System",
+    "Catalog",
+    "load_catalog",
+    "default_catalog",
+]
+
+#: Confidence tags and their meaning.
+CONFIDENCE_TAGS = MappingProxyType({
+    "V": "value read in a public source",
+    "S": "from a compilation citing Wikipedia / Air Power Australia / CSIS",
+    "R": "commonly published figure, not re-checked",
+    "E": "estimate by this project",
+    "U": "given by the user in a scenario file",
+})
+
+#: Numeric fields of a system, their bounds and whether they are required.
+NUMERIC_FIELDS = MappingProxyType({
+    "max_range_km": (v.Bounds(0, 5000, low_open=True), True),
+    "min_range_km": (v.Bounds(0, 5000), True),
+    "max_altitude_m": (v.Bounds(0, 1_000_000, low_open=True), True),
+    "min_altitude_m": (v.Bounds(0, 1_000_000), True),
+    "antenna_height_m": (v.Bounds(0, 10_000), True),
+    "sector_width_deg": (v.Bounds(0, 360, low_open=True), False),
+    "detection_range_km": (v.Bounds(0, 5000, low_open=True), False),
+})
+_TEXT_FIELDS = ("name", "family", "missile", "origin", "notes")
+_SYSTEM_KEYS = set(NUMERIC_FIELDS) | set(_TEXT_FIELDS) | {"sources"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A public source: what it is, who published it, when, and where if known."""
+
+    id: str
+    title: str
+    publisher: str = ""
+    date: str = ""
+    url: str = ""
+
+    def cite(self) -> str:
+        """Short citation: ``publisher, date: title``."""
+        head = ", ".join(p for p in (self.publisher, self.date) if p)
+        return f"{head}: {self.title}" if head else self.title
+
+
+@dataclass(frozen=True)
+class Citation:
+    """The source of one number of a system."""
+
+    field: str
+    reference: Reference
+    confidence: str
+    note: str = ""
+
+    def describe(self) -> str:
+        text = f"[{self.confidence}] {self.reference.cite()}"
+        return f"{text} ({self.note})" if self.note else text
+
+
+@dataclass(frozen=True)
+class System:
+    """One engagement envelope of an air-defense system.
+
+    Parameters
+    ----------
+    id : str
+        Catalog id, e.g. ``"S-400/40N6"``.
+    name : str
+        Display name.
+    max_range_km, min_range_km : float
+        Engagement slant-range limits. [km]
+    max_altitude_m, min_altitude_m : float
+        Target altitude limits (ceiling and floor). [m]
+    antenna_height_m : float
+        Height of the fire-control radar above ground. [m]
+    sector_width_deg : float, default 360
+        Width of the azimuth sector the system covers without moving. [deg]
+    detection_range_km : float, optional
+        Instrumented range of the search radar. [km]
+    family : str
+        Group used for colours and legends, e.g. ``"S-300"``.
+    sources : tuple of Citation
+        One citation per numeric field.
+    """
+
+    id: str
+    name: str
+    max_range_km: float
+    min_range_km: float
+    max_altitude_m: float
+    min_altitude_m: float
+    antenna_height_m: float
+    sector_width_deg: float = 360.0
+    detection_range_km: float | None = None
+    family: str = ""
+    missile: str = ""
+    origin: str = ""
+    notes: str = ""
+    sources: tuple[Citation, ...] = field(default=(), compare=False)
+
+    def citation(self, field_name: str) -> Citation | None:
+        """The citation of one numeric field, or None."""
+        return next((c for c in self.sources if c.field == field_name), None)
+
+    def source_lines(self) -> list[str]:
+        """One readable line per cited field."""
+        return [f"{c.field}: {c.describe()}" for c in self.sources]
+
+
+class Catalog(Mapping):
+    """Systems by id, with the references they cite. Behaves as a read-only mapping."""
+
+    def __init__(self, systems: Mapping[str, System], references: Mapping[str, Reference],
+                 path: Path | None = None):
+        self._systems = dict(systems)
+        self.references = dict(references)
+        self.path = path
+
+    def __getitem__(self, key: str) -> System:
+        return self._systems[key]
+
+    def __iter__(self):
+        return iter(self._systems)
+
+    def __len__(self) -> int:
+        return len(self._systems)
+
+    def get_system(self, system_id: str, *, file=None, entry: str = "system") -> System:
+        """The system with this id, or a CatalogError that lists close matches."""
+        try:
+            return self._systems[system_id]
+        except (KeyError, TypeError):
+            pass
+        import difflib
+
+        close = difflib.get_close_matches(str(system_id), list(self._systems), n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}?" if close else "see `adcov systems`"
+        raise CatalogError(f"unknown system id; {hint}", file=file, entry=entry, value=system_id)
+
+    def with_overrides(self, tables: Mapping, *, file, entry: str = "systems") -> "Catalog":
+        """A new catalog with systems added or fields overridden by a scenario's ``[systems]``.
+
+        Fields of an existing system that the table does not give are kept with their sources;
+        the given ones cite the scenario file with confidence ``U``.
+        """
+        if not isinstance(tables, dict):
+            raise CatalogError("must be a table of systems", file=file, entry=entry, value=tables)
+        systems = dict(self._systems)
+        ref = Reference(id="scenario-file", title=f"scenario file {Path(str(file)).name}",
+                        publisher="user")
+        for sid, table in tables.items():
+            where = f'{entry}."{sid}"'
+            base = systems.get(sid)
+            systems[sid] = _system_from_table(sid, table, file=file, entry=where, base=base,
+                                              user_reference=ref)
+        return Catalog(systems, self.references, self.path)
+
+
+def _system_from_table(sid, table, *, file, entry, references=None, base: System | None = None,
+                       user_reference: Reference | None = None) -> System:
+    v.text(sid, file=file, entry=entry, error=CatalogError, max_length=80)
+    allowed = _SYSTEM_KEYS if references is not None else _SYSTEM_KEYS - {"sources"}
+    required = [k for k, (_, req) in NUMERIC_FIELDS.items() if req] if base is None else []
+    v.check_keys(table, allowed, file=file, entry=entry, error=CatalogError, required=required)
+    values = {}
+    for key, (bounds, _) in NUMERIC_FIELDS.items():
+        if key in table:
+            values[key] = v.number(table[key], file=file, entry=f"{entry}.{key}", bounds=bounds,
+                                   error=CatalogError)
+    for key in _TEXT_FIELDS:
+        if key in table:
+            values[key] = v.text(table[key], file=file, entry=f"{entry}.{key}",
+                                 error=CatalogError, allow_empty=(key == "notes"), max_length=2000)
+
+    if references is not None:
+        citations = _citations(table.get("sources"), values, references, file=file,
+                               entry=f"{entry}.sources")
+    else:
+        kept = tuple(c for c in (base.sources if base else ()) if c.field not in values)
+        new = tuple(Citation(k, user_reference, "U") for k in values if k in NUMERIC_FIELDS)
+        citations = kept + new
+    if base is not None:
+        system = replace(base, **values, sources=citations)
+    else:
+        values.setdefault("name", sid)
+        system = System(id=sid, sources=citations, **values)
+
+    if system.min_range_km >= system.max_range_km:
+        raise CatalogError(f"must be below max_range_km ({system.max_range_km:g})", file=file,
+                           entry=f"{entry}.min_range_km", value=system.min_range_km)
+    if system.min_altitude_m >= system.max_altitude_m:
+        raise CatalogError(f"must be below max_altitude_m ({system.max_altitude_m:g})", file=file,
+                           entry=f"{entry}.min_altitude_m", value=system.min_altitude_m)
+    return system
+
+
+def _citations(table, values, references, *, file, entry) -> tuple[Citation, ...]:
+    if not isinstance(table, dict):
+        raise CatalogError("every system needs a sources table citing each number", file=file,
+                           entry=entry, value=table)
+    out = []
+    for key in values:
+        if key not in NUMERIC_FIELDS:
+            continue
+        if key not in table:
+            raise CatalogError("has no source; every number must cite one", file=file,
+                               entry=f"{entry}.{key}")
+    for key, cite in table.items():
+        where = f"{entry}.{key}"
+        if key not in values or key not in NUMERIC_FIELDS:
+            raise CatalogError("cites a field the system does not give", file=file, entry=where,
+                               value=key)
+        v.check_keys(cite, {"ref", "confidence", "note"}, file=file, entry=where,
+                     error=CatalogError, required=("ref", "confidence"))
+        ref = cite["ref"]
+        if ref not in references:
+            raise CatalogError("unknown reference id", file=file, entry=f"{where}.ref", value=ref)
+        conf = cite["confidence"]
+        if conf not in CONFIDENCE_TAGS or conf == "U":
+            raise CatalogError("confidence must be one of V, S, R, E", file=file,
+                               entry=f"{where}.confidence", value=conf)
+        note = v.text(cite.get("note", ""), file=file, entry=f"{where}.note", allow_empty=True,
+                      error=CatalogError, max_length=2000)
+        out.append(Citation(key, references[ref], conf, note))
+    order = list(NUMERIC_FIELDS)
+    return tuple(sorted(out, key=lambda c: order.index(c.field)))
+
+
+def load_catalog(path=None) -> Catalog:
+    """Read and validate a catalog file (default: the shipped ``data/systems/catalog.toml``)."""
+    path = Path(path) if path is not None else data_path("systems", "catalog.toml")
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise CatalogError("catalog file not found", file=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"malformed TOML: {exc}", file=path) from None
+    v.check_keys(doc, {"references", "systems"}, file=path, entry="", error=CatalogError,
+                 required=("references", "systems"))
+    references = {}
+    for rid, table in doc["references"].items():
+        where = f"references.{rid}"
+        v.check_keys(table, {"title", "publisher", "date", "url"}, file=path, entry=where,
+                     error=CatalogError, required=("title",))
+        fields = {k: v.text(table[k], file=path, entry=f"{where}.{k}", error=CatalogError,
+                            max_length=1000) for k in table}
+        references[rid] = Reference(id=rid, **fields)
+    systems = {
+        sid: _system_from_table(sid, table, file=path, entry=f'systems."{sid}"',
+                                references=references)
+        for sid, table in doc["systems"].items()
+    }
+    return Catalog(systems, references, path)
+
+
+_DEFAULT: Catalog | None = None
+
+
+def default_catalog() -> Catalog:
+    """The shipped catalog, read once."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_catalog()
+    return _DEFAULT
