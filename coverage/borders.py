@@ -122,7 +122,7 @@ def check_sectors(region: str, sectors, *, file=None, entry="sectors") -> dict[s
         if not name or not all(c.isalnum() or c in "_-" for c in name):
             raise RegionError("sector names use letters, digits, '_' and '-'", file=file,
                               entry=where, value=name)
-        if not isinstance(codes, list) or not codes:
+        if not isinstance(codes, (list, tuple)) or not codes:
             raise RegionError("must be a non-empty list of ISO3 codes", file=file, entry=where,
                               value=codes)
         for code in codes:
@@ -246,7 +246,7 @@ def build_zones(region: str, sectors: dict | None = None, *, belt_km: float = 50
     0.1% of geodesic distances across a country of Belarus's size.
     """
     check_region(region)
-    sectors = check_sectors(region, sectors) if sectors is not None else default_sectors(region)
+    sectors = check_sectors(region, sectors) if sectors else default_sectors(region)
     rg_ll = country_geometry(region)
     lon0, lat0 = _projection_centre(rg_ll)
     rg = to_laea(rg_ll, lon0, lat0)

@@ -1,0 +1,228 @@
+"""One orchestrator: ``analyze(scenario) -> Result``.
+
+The result holds the zone table, the per-site table and (on demand) pairwise overlaps as pandas
+DataFrames, and envelopes, coverage layers, gaps and zones as GeoDataFrames in WGS84. Maps, the
+command line and notebooks all render this one result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .borders import Zones, build_zones, country_name
+from .envelope import envelope_polygons, envelopes
+from .errors import InputError
+from .geodesy import from_laea
+from .scenario import Scenario
+from .stats import CELL_SIZE_M, OVERLAP_COLUMNS, SITE_COLUMNS, ZONE_COLUMNS, AltitudeStats, Overlay
+
+__all__ = ["analyze", "Result", "compare", "ASSUMPTIONS"]
+
+#: What every number rests on, reported with every result.
+ASSUMPTIONS = {
+    "earth_model": "WGS84 ellipsoid; geodesic rings (Karney) and equal-area (LAEA) overlays",
+    "refraction": "effective Earth radius k * R, R the Gaussian radius at each site",
+    "terrain": "smooth Earth: terrain masking is not modelled",
+    "altitude_reference": "target altitude above the radar's ground level",
+    "envelope": "min(slant-range limit, radar horizon) outside the min-range dead zone, "
+                "empty above the ceiling or below the floor",
+    "depth": "counts envelopes: several missiles of one battery are several envelopes",
+}
+
+
+def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -> "Result":
+    """Compute envelopes, coverage layers and statistics for every altitude of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (:meth:`Scenario.from_file` or :meth:`Scenario.builtin`).
+    cell_m : float, optional
+        Grid cell size of the overlay engine (does not change results beyond rounding). [m]
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each altitude.
+
+    Returns
+    -------
+    Result
+    """
+    per_alt = [envelopes(scenario.sites, h, k_factor=scenario.k_factor)
+               for h in scenario.altitudes_m]
+    reach = max((e.outer_km for envs in per_alt for e in envs), default=0.0)
+    zones = build_zones(scenario.region, scenario.sectors, belt_km=scenario.belt_km,
+                        reach_km=reach)
+    polys = [envelope_polygons(envs, zones.lon0, zones.lat0) for envs in per_alt]
+    overlay = Overlay(zones, np.concatenate(polys) if polys else [],
+                      min_gap_km2=scenario.min_gap_km2, cell_m=cell_m)
+    stats = []
+    for i, (envs, p) in enumerate(zip(per_alt, polys)):
+        stats.append(overlay.altitude(envs, p, scenario.label))
+        if progress is not None:
+            progress(i + 1, len(per_alt))
+    return Result(scenario=scenario, region_zones=zones, altitude_stats=stats)
+
+
+@dataclass
+class Result:
+    """Everything :func:`analyze` computed for one scenario."""
+
+    scenario: Scenario
+    region_zones: Zones = field(repr=False)
+    altitude_stats: list = field(repr=False)
+
+    def __repr__(self) -> str:
+        return (f"<Result {self.scenario.label!r}: {len(self.scenario.sites)} sites, "
+                f"{len(self.altitude_stats)} altitudes, region {self.scenario.region}>")
+
+    # ------------------------------------------------------------------ tables
+    @cached_property
+    def zones(self) -> pd.DataFrame:
+        """The zone table: one row per altitude and zone (see README for the columns)."""
+        rows = [r for st in self.altitude_stats for r in st.zone_rows]
+        return pd.DataFrame(rows, columns=list(ZONE_COLUMNS))
+
+    @cached_property
+    def sites(self) -> pd.DataFrame:
+        """Per-site figures: one row per altitude and site."""
+        rows = [r for st in self.altitude_stats for r in st.site_rows]
+        return pd.DataFrame(rows, columns=list(SITE_COLUMNS))
+
+    @cached_property
+    def overlaps(self) -> pd.DataFrame:
+        """Area inside the region covered by both sites of each overlapping pair, per altitude."""
+        rows = [r for st in self.altitude_stats for r in st.overlaps(self.scenario.label)]
+        return pd.DataFrame(rows, columns=list(OVERLAP_COLUMNS))
+
+    @property
+    def assumptions(self) -> dict:
+        """The model's assumptions and this scenario's settings."""
+        s = self.scenario
+        return {**ASSUMPTIONS, "k_factor": s.k_factor, "belt_km": s.belt_km,
+                "min_gap_km2": s.min_gap_km2, "region": s.region,
+                "region_name": country_name(s.region),
+                "sectors": {k: list(v) for k, v in s.sectors.items()},
+                "altitudes_m": list(s.altitudes_m)}
+
+    def at(self, altitude_m: float) -> AltitudeStats:
+        """The raw per-altitude statistics (LAEA geometry) for one altitude of the scenario."""
+        for st in self.altitude_stats:
+            if st.altitude_m == float(altitude_m):
+                return st
+        raise InputError(f"not an altitude of this scenario; altitudes: "
+                         f"{', '.join(f'{a:g}' for a in self.scenario.altitudes_m)}",
+                         entry="altitude_m", value=altitude_m)
+
+    # ------------------------------------------------------------------ geometry (WGS84)
+    def _to_wgs84(self, geoms):
+        z = self.region_zones
+        return from_laea(np.asarray(geoms, dtype=object), z.lon0, z.lat0)
+
+    @cached_property
+    def envelopes(self):
+        """GeoDataFrame of the non-empty envelopes of every altitude (WGS84)."""
+        import geopandas as gpd
+
+        recs, geoms = [], []
+        for st in self.altitude_stats:
+            for e, g in zip(st.envelopes, st.polygons):
+                if g.is_empty:
+                    continue
+                recs.append({"altitude_m": e.altitude_m, "site": e.site, "system": e.system,
+                             "limited_by": e.limited_by, "outer_km": e.outer_km,
+                             "inner_km": e.inner_km, "horizon_km": e.horizon_km})
+                geoms.append(g)
+        return gpd.GeoDataFrame(recs, geometry=list(self._to_wgs84(geoms)) if geoms else [],
+                                crs="EPSG:4326")
+
+    @cached_property
+    def unions(self):
+        """GeoDataFrame of the coverage layers: depth 1 (the union), 2 and 3, per altitude."""
+        import geopandas as gpd
+
+        recs, geoms = [], []
+        for st in self.altitude_stats:
+            for depth in (1, 2, 3):
+                g = st.layer(depth)
+                recs.append({"altitude_m": st.altitude_m, "min_depth": depth,
+                             "area_km2": g.area / 1e6})
+                geoms.append(g)
+        return gpd.GeoDataFrame(recs, geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
+
+    @cached_property
+    def gaps(self):
+        """GeoDataFrame of the region's and each zone's gaps (uncovered parts over min_gap)."""
+        import geopandas as gpd
+
+        recs, geoms = [], []
+        for st in self.altitude_stats:
+            for zone, parts in st.gap_geoms.items():
+                for rank, p in enumerate(parts, start=1):
+                    recs.append({"altitude_m": st.altitude_m, "zone": zone, "rank": rank,
+                                 "area_km2": p.area / 1e6})
+                    geoms.append(p)
+        return gpd.GeoDataFrame(recs, geometry=list(self._to_wgs84(geoms)) if geoms else [],
+                                crs="EPSG:4326")
+
+    @cached_property
+    def zone_geometries(self):
+        """GeoDataFrame of the region, sector zones, belts and border lines (WGS84)."""
+        import geopandas as gpd
+
+        z = self.region_zones
+        recs, geoms = [{"zone": z.region, "zone_kind": "region"}], [z.region_geom]
+        for k, g in z.sector_zones.items():
+            recs.append({"zone": k, "zone_kind": "sector"}), geoms.append(g)
+        for k, g in z.belts.items():
+            recs.append({"zone": f"{k}_belt", "zone_kind": "belt"}), geoms.append(g)
+        for k, g in z.border_lines.items():
+            recs.append({"zone": f"{k}_border", "zone_kind": "border"}), geoms.append(g)
+        return gpd.GeoDataFrame(recs, geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
+
+    # ------------------------------------------------------------------ export
+    def to_dict(self, *, overlaps: bool = True) -> dict:
+        """The statistics as plain data, rounded as in output files (the JSON of
+        ``adcov stats --format json``)."""
+        from .tables import _records
+
+        s = self.scenario
+        return {
+            "scenario": {"label": s.label, "name": s.name, "region": s.region,
+                         "sites": len(s.sites), "description": s.description},
+            "assumptions": self.assumptions,
+            "zones": _records(self.zones),
+            "sites": _records(self.sites),
+            "overlaps": _records(self.overlaps) if overlaps else None,
+        }
+
+
+def compare(a: Result, b: Result) -> pd.DataFrame:
+    """Both scenarios' zone tables and their difference (B minus A), per altitude and zone.
+
+    Rows are matched on (altitude_m, zone); altitudes or zones present in only one scenario are
+    left out of the difference rows. The regions must be the same.
+    """
+    if a.scenario.region != b.scenario.region:
+        raise InputError(f"cannot compare scenarios of different regions ({a.scenario.region} "
+                         f"and {b.scenario.region})", file=b.scenario.path, entry="region",
+                         value=b.scenario.region)
+    za, zb = a.zones, b.zones
+    label_a, label_b = a.scenario.label, b.scenario.label
+    if label_a == label_b:
+        label_a, label_b = f"A:{label_a}", f"B:{label_b}"
+    za = za.assign(scenario=label_a)
+    zb = zb.assign(scenario=label_b)
+    keys = ["altitude_m", "zone"]
+    merged = za.merge(zb, on=keys, suffixes=("_a", "_b"))
+    diff = merged[keys].copy()
+    diff["scenario"] = f"{label_b} - {label_a}"
+    diff["zone_kind"] = merged["zone_kind_a"]
+    for col in ZONE_COLUMNS:
+        if col in ("scenario", "altitude_m", "zone", "zone_kind"):
+            continue
+        diff[col] = merged[f"{col}_b"] - merged[f"{col}_a"]
+    out = pd.concat([za, zb, diff[list(ZONE_COLUMNS)]], ignore_index=True)
+    return out

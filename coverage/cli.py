@@ -1,0 +1,253 @@
+"""The ``adcov`` command line: a thin layer over :func:`coverage.analysis.analyze`.
+
+Exit status: 0 on success, 2 for bad input (one line naming the file, the entry and the value),
+1 for anything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import InputError
+
+log = logging.getLogger("coverage")
+
+DEFAULT_SCENARIO = "belarus-2021"
+#: Above this many sites the pairwise overlap list is left out of ``stats`` unless asked for.
+AUTO_OVERLAP_MAX_SITES = 200
+
+
+class _Group(click.Group):
+    """Turns bad input into one line and exit status 2, and any other failure into exit 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"adcov: error: {exc.one_line()}", err=True)
+            sys.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`): say nothing more, and not on the closed pipe.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("adcov: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
+            if log.isEnabledFor(logging.DEBUG):
+                raise
+            click.echo(f"adcov: internal error: {type(exc).__name__}: {exc} "
+                       "(run with -v for the traceback)", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More messages (twice: debug, with tracebacks).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(package_name="airdefense-coverage", prog_name="adcov")
+def cli(verbose: int, quiet: bool):
+    """Air-defense coverage analysis: geodesic engagement envelopes per target altitude,
+    clipped to a country's borders, with coverage and gap statistics by border sector.
+
+    SCENARIO is a scenario file (TOML) or the name of a built-in scenario
+    (belarus-2021, belarus-2023); it defaults to belarus-2021.
+
+    \b
+    Examples:
+      adcov stats --format md
+      adcov stats belarus-2023 --format csv -o zones.csv
+      adcov compare belarus-2021 belarus-2023
+      adcov systems show S-400/40N6
+    """
+    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    logging.basicConfig(level=level, format="adcov: %(message)s", stream=sys.stderr)
+    log.setLevel(level)
+
+
+def _scenario(name_or_path):
+    from .scenario import Scenario
+
+    return Scenario.resolve(name_or_path or DEFAULT_SCENARIO)
+
+
+def _emit(text: str, output: str | None, inputs=()):
+    from ._io import check_output_path, write_atomic
+
+    if output in (None, "-"):
+        click.echo(text, nl=False)
+        return
+    path = check_output_path(output, inputs)
+    write_atomic(path, text)
+    log.info("wrote %s", path)
+
+
+def _analyze(scenario):
+    from .analysis import analyze
+
+    log.info("analysing %s: %d sites, %d altitudes", scenario.label, len(scenario.sites),
+             len(scenario.altitudes_m))
+    return analyze(scenario)
+
+
+_format_option = click.option("-f", "--format", "fmt", type=click.Choice(["csv", "json", "md"]),
+                              default="md", show_default=True, help="Output format.")
+_output_option = click.option("-o", "--output", type=click.Path(dir_okay=True),
+                              help="Write to this file (written whole or not at all); "
+                                   "default standard output.")
+
+
+@cli.command()
+@click.argument("scenario", required=False)
+@_format_option
+@_output_option
+@click.option("--overlaps/--no-overlaps", default=None,
+              help=f"Include pairwise site overlaps in JSON (default: when at most "
+                   f"{AUTO_OVERLAP_MAX_SITES} sites).")
+def stats(scenario, fmt, output, overlaps):
+    """Coverage statistics per altitude and zone (region, sectors, belts).
+
+    CSV and Markdown give the zone table; JSON gives an object with the scenario, the model's
+    assumptions, the zone table, per-site figures and pairwise overlaps.
+
+    \b
+    Examples:
+      adcov stats                          # built-in belarus-2021, Markdown
+      adcov stats belarus-2023 -f csv -o zones.csv
+      adcov stats my-scenario.toml -f json -o stats.json
+    """
+    from . import tables
+
+    sc = _scenario(scenario)
+    result = _analyze(sc)
+    if fmt == "csv":
+        text = tables.to_csv(result.zones)
+    elif fmt == "md":
+        text = tables.to_markdown(result.zones, title=f"{sc.name}: coverage by zone",
+                                  group="altitude_m")
+    else:
+        want = overlaps if overlaps is not None else len(sc.sites) <= AUTO_OVERLAP_MAX_SITES
+        text = tables.to_json(result.to_dict(overlaps=want))
+    _emit(text, output, inputs=[sc.path])
+
+
+@cli.command()
+@click.argument("scenario_a")
+@click.argument("scenario_b")
+@_format_option
+@_output_option
+def compare(scenario_a, scenario_b, fmt, output):
+    """Both scenarios' zone tables and their difference (B minus A).
+
+    \b
+    Example:
+      adcov compare belarus-2021 belarus-2023 -f csv -o diff.csv
+    """
+    from . import tables
+    from .analysis import compare as compare_results
+
+    a, b = _scenario(scenario_a), _scenario(scenario_b)
+    table = compare_results(_analyze(a), _analyze(b))
+    if fmt == "csv":
+        text = tables.to_csv(table)
+    elif fmt == "md":
+        text = tables.to_markdown(table, title=f"{a.label} vs {b.label}", group="altitude_m")
+    else:
+        text = tables.to_json({"a": a.label, "b": b.label, "zones": table})
+    _emit(text, output, inputs=[a.path, b.path])
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--catalog", "catalog_path", type=click.Path(), help="A catalog file other than the shipped one.")
+@click.pass_context
+def systems(ctx, catalog_path):
+    """The systems catalog: every envelope with its public sources.
+
+    \b
+    Examples:
+      adcov systems
+      adcov systems show Tor-M2
+    """
+    from .catalog import default_catalog, load_catalog
+
+    ctx.obj = load_catalog(catalog_path) if catalog_path else default_catalog()
+    if ctx.invoked_subcommand is None:
+        cat = ctx.obj
+        rows = [("id", "name", "max_range_km", "min_range_km", "max_altitude_m",
+                 "min_altitude_m", "antenna_height_m", "sector_deg")]
+        for sid, s in cat.items():
+            rows.append((sid, s.name, f"{s.max_range_km:g}", f"{s.min_range_km:g}",
+                         f"{s.max_altitude_m:g}", f"{s.min_altitude_m:g}",
+                         f"{s.antenna_height_m:g}", f"{s.sector_width_deg:g}"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for r in rows:
+            click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        click.echo(f"\n{len(cat)} systems; `adcov systems show ID` gives sources. Values are "
+                   "public-source approximations.")
+
+
+@systems.command("show")
+@click.argument("system_id")
+@click.pass_obj
+def systems_show(catalog, system_id):
+    """One system with the source of every number."""
+    s = catalog.get_system(system_id, entry="system id")
+    click.echo(f"{s.id}: {s.name}")
+    for key in ("family", "missile", "origin"):
+        if getattr(s, key):
+            click.echo(f"  {key}: {getattr(s, key)}")
+    for key in ("max_range_km", "min_range_km", "max_altitude_m", "min_altitude_m",
+                "antenna_height_m", "sector_width_deg", "detection_range_km"):
+        val = getattr(s, key)
+        if val is None:
+            continue
+        c = s.citation(key)
+        cite = f"  [{c.confidence}] {c.reference.cite()}" + (f" ({c.note})" if c.note else "") if c else ""
+        click.echo(f"  {key} = {val:g}{cite}")
+        if c and c.reference.url:
+            click.echo(f"      {c.reference.url}")
+    if s.notes:
+        click.echo(f"  notes: {s.notes}")
+    click.echo("Confidence: V read in a public source; S compilation (Wikipedia/APA/CSIS); "
+               "R commonly published, not re-checked; E project estimate; U user-given.")
+
+
+@cli.command()
+@click.argument("scenario")
+def validate(scenario):
+    """Check a scenario file and report every problem found (exit 2 if any).
+
+    \b
+    Example:
+      adcov validate my-scenario.toml
+    """
+    from .scenario import builtin_scenarios, validate_file
+    from ._paths import data_path
+
+    path = Path(scenario)
+    if not path.exists() and scenario in builtin_scenarios():
+        path = data_path("scenarios", f"{scenario}.toml")
+    problems = validate_file(path)
+    if not problems:
+        click.echo(f"{path}: OK")
+        return
+    for p in problems:
+        click.echo(f"adcov: error: {p.one_line()}", err=True)
+    click.echo(f"{path}: {len(problems)} problem(s)", err=True)
+    sys.exit(2)
+
+
+def main(argv=None):
+    """Entry point of the ``adcov`` script."""
+    cli.main(args=argv, prog_name="adcov")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

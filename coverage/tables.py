@@ -1,0 +1,95 @@
+"""Rendering the result tables as CSV, JSON and Markdown, with fixed rounding.
+
+The result keeps full precision; files and terminals get numbers rounded to what the model can
+support (areas to 0.1 km2, fractions to 1e-4), so that output is stable and readable.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FORMATS", "DECIMALS", "rounded", "to_csv", "to_markdown", "to_json"]
+
+FORMATS = ("csv", "json", "md")
+
+#: Decimals per column in rendered output.
+DECIMALS = {
+    "altitude_m": 1, "area_km2": 1, "covered_km2": 1, "covered_fraction": 4, "mean_depth": 3,
+    "depth2_km2": 1, "depth3_km2": 1, "largest_gap_km2": 1, "border_km": 1,
+    "border_covered_km": 1, "border_covered_fraction": 4, "forward_km2": 1,
+    "forward_reach_km": 1, "lon": 5, "lat": 5, "outer_km": 2, "inner_km": 2, "horizon_km": 2,
+    "unique_km2": 1, "loss_if_removed_fraction": 4, "overlap_km2": 1,
+}
+
+
+def rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every known numeric column rounded to :data:`DECIMALS`."""
+    out = df.copy()
+    for col, d in DECIMALS.items():
+        if col in out.columns:
+            out[col] = out[col].astype(float).round(d) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if "gap_count" in out.columns:
+        out["gap_count"] = out["gap_count"].astype("Int64")
+    return out
+
+
+def to_csv(df: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    rounded(df).to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue()
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return ""
+    text = f"{v:g}" if isinstance(v, float) and v == int(v) and abs(v) < 1e15 else str(v)
+    return text.replace("|", "\\|")
+
+
+def to_markdown(df: pd.DataFrame, *, title: str | None = None, group: str | None = None) -> str:
+    """A Markdown table (one per value of ``group`` when given)."""
+    df = rounded(df)
+    lines = [f"# {title}", ""] if title else []
+    groups = [(None, df)] if group is None else list(df.groupby(group, sort=False))
+    for key, part in groups:
+        cols = [c for c in part.columns if c not in ("scenario", group)] if group else list(part.columns)
+        if key is not None:
+            lines += [f"## {group} = {_cell(key)}", ""]
+        lines.append("| " + " | ".join(cols) + " |")
+        lines.append("|" + "|".join("---:" if pd.api.types.is_numeric_dtype(part[c]) else "---" for c in cols) + "|")
+        for rec in part[cols].itertuples(index=False):
+            lines.append("| " + " | ".join(_cell(v) for v in rec) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _records(df: pd.DataFrame) -> list:
+    recs = []
+    for rec in rounded(df).to_dict(orient="records"):
+        clean = {}
+        for k, v in rec.items():
+            if v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
+                v = None
+            elif isinstance(v, np.generic):
+                v = v.item()
+            clean[k] = v
+        recs.append(clean)
+    return recs
+
+
+def to_json(payload: dict) -> str:
+    """JSON text of a payload whose DataFrame values become lists of records."""
+    def conv(x):
+        if isinstance(x, pd.DataFrame):
+            return _records(x)
+        if isinstance(x, dict):
+            return {k: conv(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [conv(v) for v in x]
+        return x
+
+    return json.dumps(conv(payload), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
