@@ -7,8 +7,9 @@ command line and notebooks all render this one result.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -53,8 +54,8 @@ def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -
     per_alt = [envelopes(scenario.sites, h, k_factor=scenario.k_factor)
                for h in scenario.altitudes_m]
     reach = max((e.outer_km for envs in per_alt for e in envs), default=0.0)
-    zones = build_zones(scenario.region, scenario.sectors, belt_km=scenario.belt_km,
-                        reach_km=reach)
+    zones = _zones(scenario.region, tuple((k, tuple(v)) for k, v in scenario.sectors.items()),
+                   scenario.belt_km, math.ceil(reach / 100.0) * 100.0)
     polys = [envelope_polygons(envs, zones.lon0, zones.lat0) for envs in per_alt]
     overlay = Overlay(zones, np.concatenate(polys) if polys else [],
                       min_gap_km2=scenario.min_gap_km2, cell_m=cell_m)
@@ -64,6 +65,13 @@ def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -
         if progress is not None:
             progress(i + 1, len(per_alt))
     return Result(scenario=scenario, region_zones=zones, altitude_stats=stats)
+
+
+@lru_cache(maxsize=8)
+def _zones(region, sectors, belt_km, reach_km) -> Zones:
+    # Zones depend on the scenario only through these; the reach is rounded up to 100 km so
+    # that similar scenarios share them (a longer reach only keeps more of the neighbours).
+    return build_zones(region, dict(sectors), belt_km=belt_km, reach_km=reach_km)
 
 
 @dataclass

@@ -249,10 +249,10 @@ def _citations(table, values, references, *, file, entry) -> tuple[Citation, ...
         v.check_keys(cite, {"ref", "confidence", "note"}, file=file, entry=where,
                      error=CatalogError, required=("ref", "confidence"))
         ref = cite["ref"]
-        if ref not in references:
+        if not isinstance(ref, str) or ref not in references:
             raise CatalogError("unknown reference id", file=file, entry=f"{where}.ref", value=ref)
         conf = cite["confidence"]
-        if conf not in CONFIDENCE_TAGS or conf == "U":
+        if not isinstance(conf, str) or conf not in CONFIDENCE_TAGS or conf == "U":
             raise CatalogError("confidence must be one of V, S, R, E", file=file,
                                entry=f"{where}.confidence", value=conf)
         note = v.text(cite.get("note", ""), file=file, entry=f"{where}.note", allow_empty=True,
@@ -274,6 +274,9 @@ def load_catalog(path=None) -> Catalog:
         raise CatalogError(f"malformed TOML: {exc}", file=path) from None
     v.check_keys(doc, {"references", "systems"}, file=path, entry="", error=CatalogError,
                  required=("references", "systems"))
+    for section in ("references", "systems"):
+        if not isinstance(doc[section], dict):
+            raise CatalogError("must be a table", file=path, entry=section, value=doc[section])
     references = {}
     for rid, table in doc["references"].items():
         where = f"references.{rid}"

@@ -197,7 +197,12 @@ def systems(ctx, catalog_path):
 @click.argument("system_id")
 @click.pass_obj
 def systems_show(catalog, system_id):
-    """One system with the source of every number."""
+    """One system with the source of every number.
+
+    \b
+    Example:
+      adcov systems show S-400/40N6
+    """
     s = catalog.get_system(system_id, entry="system id")
     click.echo(f"{s.id}: {s.name}")
     for key in ("family", "missile", "origin"):

@@ -170,12 +170,15 @@ def envelope_radii(max_range_km, min_range_km, max_altitude_m, min_altitude_m,
     s_min = np.nan_to_num(np.atleast_1d(ground_range_for_slant_km(rmin, ha, ht, radius_m=radius)),
                           nan=0.0)
 
-    reachable = ~np.isnan(s_max)
+    # Out of reach when even the nearest point (straight above or below) is at or beyond the
+    # maximum slant range.
+    reachable = np.nan_to_num(s_max, nan=0.0) > 0
     s_max_f = np.where(reachable, s_max, 0.0)
     outer = np.minimum(s_max_f, horizon)
     limited = np.where(s_max_f <= horizon, "range", "horizon").astype(object)
     dead = outer <= s_min
-    limited[dead & reachable] = "dead_zone"
+    # Blame the dead zone only where there is one; a zero horizon is the horizon's doing.
+    limited[dead & reachable & (s_min > 0)] = "dead_zone"
     limited[~reachable] = "range"
     limited[ht < amin] = "floor"
     limited[ht > amax] = "ceiling"

@@ -234,8 +234,21 @@ def _build(doc: dict, path: Path, catalog: Catalog, problems: list) -> Scenario 
     min_gap = attempt(v.number, doc.get("min_gap_km2", 25.0), file=path, entry="min_gap_km2",
                       bounds=v.Bounds(0, 1e8), error=ScenarioError)
 
+    broken: set = set()
     if "systems" in doc:
-        catalog = attempt(catalog.with_overrides, doc["systems"], file=path) or catalog
+        tables = doc["systems"]
+        if not isinstance(tables, dict):
+            problems.append(ScenarioError("must be a table of systems", file=path,
+                                          entry="systems", value=tables))
+        else:
+            # One system at a time, so that a bad one is reported once and its sites are not
+            # reported again as using an unknown system.
+            for sid, table in tables.items():
+                updated = attempt(catalog.with_overrides, {sid: table}, file=path)
+                if updated is None:
+                    broken.add(sid)
+                else:
+                    catalog = updated
 
     sites: list[Site] = []
     if "sites" in doc and "sites_file" in doc:
@@ -243,7 +256,7 @@ def _build(doc: dict, path: Path, catalog: Catalog, problems: list) -> Scenario 
                                       entry="sites_file", value=doc["sites_file"]))
     elif "sites_file" in doc:
         rows = attempt(_rows_from_file, doc["sites_file"], path, default=[])
-        sites = _sites(rows, catalog, problems)
+        sites = _sites(rows, catalog, problems, broken)
     elif "sites" in doc:
         raw = doc["sites"]
         if not isinstance(raw, list):
@@ -251,7 +264,7 @@ def _build(doc: dict, path: Path, catalog: Catalog, problems: list) -> Scenario 
                                           entry="sites", value=raw))
         else:
             sites = _sites([(path, f"sites[{i}]", r) for i, r in enumerate(raw)], catalog,
-                           problems)
+                           problems, broken)
     if not sites and len(problems) == n_before:
         problems.append(ScenarioError("has no sites; add [[sites]] entries or a sites_file",
                                       file=path, entry="sites"))
@@ -380,7 +393,7 @@ def _geojson_rows(text: str, path: Path) -> list:
     return rows
 
 
-def _sites(rows, catalog: Catalog, problems: list) -> list[Site]:
+def _sites(rows, catalog: Catalog, problems: list, broken=frozenset()) -> list[Site]:
     if len(rows) > _MAX_SITES:
         problems.append(ScenarioError(f"more than {_MAX_SITES} sites", file=rows[0][0],
                                       entry="sites", value=len(rows)))
@@ -388,7 +401,7 @@ def _sites(rows, catalog: Catalog, problems: list) -> list[Site]:
     sites, seen = [], {}
     for file, entry, row in rows:
         try:
-            site = _site(row, catalog, file=file, entry=entry)
+            site = _site(row, catalog, file=file, entry=entry, broken=broken)
         except InputError as exc:
             problems.append(exc)
             continue
@@ -401,7 +414,7 @@ def _sites(rows, catalog: Catalog, problems: list) -> list[Site]:
     return sites
 
 
-def _site(row, catalog: Catalog, *, file, entry) -> Site:
+def _site(row, catalog: Catalog, *, file, entry, broken=frozenset()) -> Site:
     v.check_keys(row, _SITE_KEYS, file=file, entry=entry, error=ScenarioError,
                  required=_SITE_REQUIRED)
     name = v.text(row["name"], file=file, entry=f"{entry}.name", error=ScenarioError,
@@ -410,8 +423,15 @@ def _site(row, catalog: Catalog, *, file, entry) -> Site:
     if not isinstance(sid, str):
         raise ScenarioError("must be a system id (a string)", file=file, entry=f"{entry}.system",
                             value=sid)
+    if sid in broken:
+        # Already reported where the system is defined; check the rest of the site against a
+        # stand-in.
+        system = System(id=sid, name=sid, max_range_km=1.0, min_range_km=0.0,
+                        max_altitude_m=1.0, min_altitude_m=0.0, antenna_height_m=0.0)
+    else:
+        system = None
     try:
-        system = catalog.get_system(sid, file=file, entry=f"{entry}.system")
+        system = system or catalog.get_system(sid, file=file, entry=f"{entry}.system")
     except CatalogError as exc:
         raise ScenarioError(exc.message, file=file, entry=exc.entry, value=sid) from None
     nums = {k: v.number(row[k], file=file, entry=f"{entry}.{k}", bounds=b, error=ScenarioError)

@@ -176,10 +176,8 @@ class Overlay:
         self.forward = {k: _ZoneCells.build(f"{k}_forward", "forward", z, g)
                         for k, z in zones.forward.items() if not z.is_empty}
         self.border = {k: _LineCells.build(line, g) for k, line in zones.border_lines.items()}
-        self._border_prepared = {}
-        for k, line in zones.border_lines.items():
-            shapely.prepare(line)
-            self._border_prepared[k] = line
+        self._region_boundary = zones.region_geom.boundary
+        shapely.prepare(self._region_boundary)
 
     # ------------------------------------------------------------------ per altitude
     def altitude(self, envs: list[Envelope], polygons, scenario_label: str) -> AltitudeStats:
@@ -348,12 +346,15 @@ class Overlay:
         }
 
     def _forward_reach(self, sector, fz: _ZoneCells, layer, layer_full) -> float:
-        """Farthest distance from the sector's border line of any covered point of the forward
-        zone. Cells are visited farthest-first and the search stops once no cell can beat the
-        best distance found. [m]"""
-        line = self._border_prepared[sector]
-        if line.is_empty:
-            return 0.0
+        """Farthest distance from the region of any covered point of the sector's neighbours'
+        territory. Cells are visited farthest-first and the search stops once no cell can beat
+        the best distance found. [m]
+
+        The distance is to the region, not to the sector's border line: for most points the two
+        are the same, but an exclave (Kaliningrad, Russian territory in the east sector of
+        Belarus) lies far from its sector's border and close to the region.
+        """
+        line = self._region_boundary
         cells = fz.cells
         lf = layer_full[cells]
         lg = layer[cells]

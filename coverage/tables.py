@@ -47,13 +47,20 @@ def _cell(v) -> str:
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
         return ""
     text = f"{v:g}" if isinstance(v, float) and v == int(v) and abs(v) < 1e15 else str(v)
+    return _md_text(text)
+
+
+def _md_text(text: str) -> str:
+    """User text made inert in Markdown: one line, no raw HTML, no table breaks."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("|", "\\|")
 
 
 def to_markdown(df: pd.DataFrame, *, title: str | None = None, group: str | None = None) -> str:
     """A Markdown table (one per value of ``group`` when given)."""
     df = rounded(df)
-    lines = [f"# {title}", ""] if title else []
+    lines = [f"# {_md_text(title)}", ""] if title else []
     groups = [(None, df)] if group is None else list(df.groupby(group, sort=False))
     for key, part in groups:
         cols = [c for c in part.columns if c not in ("scenario", group)] if group else list(part.columns)

@@ -1,0 +1,304 @@
+"""Tests for coverage.catalog: the shipped catalog and its sources, and bad catalog files."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+
+import pytest
+from numpy.testing import assert_allclose
+
+from coverage._paths import data_path
+from coverage.catalog import NUMERIC_FIELDS, Catalog, System, default_catalog, load_catalog
+from coverage.errors import CatalogError, InputError
+
+REQUIRED_IDS = [
+    "S-400/40N6", "S-400/48N6DM", "S-400/9M96E2", "S-300PS", "S-300PMU-2", "S-300V4", "Buk-M2",
+    "Buk-M3", "Tor-M2", "Pantsir-S1", "S-125", "Osa-AKM", "Patriot/PAC-2-GEM-T",
+    "Patriot/PAC-3-MSE", "NASAMS", "IRIS-T-SLM", "SAMP/T",
+]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return default_catalog()
+
+
+@pytest.fixture(scope="module")
+def raw_catalog() -> dict:
+    """The shipped file read with tomllib, independently of the loader."""
+    with open(data_path("systems", "catalog.toml"), "rb") as fh:
+        return tomllib.load(fh)
+
+
+# --------------------------------------------------------------------------------------------
+# The shipped catalog
+# --------------------------------------------------------------------------------------------
+
+def test_shipped_catalog_loads(catalog):
+    assert isinstance(catalog, Catalog)
+    assert len(catalog) >= len(REQUIRED_IDS)
+    assert all(isinstance(s, System) for s in catalog.values())
+    fresh = load_catalog()
+    assert list(fresh) == list(catalog)
+
+
+@pytest.mark.parametrize("system_id", REQUIRED_IDS)
+def test_required_system_present(catalog, system_id):
+    system = catalog[system_id]
+    assert system.id == system_id and system.name
+    assert 0 <= system.min_range_km < system.max_range_km
+    assert 0 <= system.min_altitude_m < system.max_altitude_m
+
+
+def _cited_fields(raw, system_id):
+    return [k for k in NUMERIC_FIELDS if k in raw["systems"][system_id]]
+
+
+def test_every_number_cites_a_source(catalog, raw_catalog):
+    """Every numeric field given in the file has a citation: confidence V/S/R/E, a known
+    reference with a title."""
+    assert set(raw_catalog["systems"]) == set(catalog)
+    for sid, system in catalog.items():
+        fields = _cited_fields(raw_catalog, sid)
+        assert {"max_range_km", "min_range_km", "max_altitude_m", "min_altitude_m",
+                "antenna_height_m"} <= set(fields), sid
+        assert sorted(c.field for c in system.sources) == sorted(fields), sid
+        for name in fields:
+            cite = system.citation(name)
+            assert cite is not None, (sid, name)
+            assert cite.confidence in {"V", "S", "R", "E"}, (sid, name)
+            assert cite.reference.title.strip(), (sid, name)
+            assert cite.reference.id in raw_catalog["references"], (sid, name)
+            raw_cite = raw_catalog["systems"][sid]["sources"][name]
+            assert raw_cite["ref"] == cite.reference.id
+            assert raw_catalog["references"][cite.reference.id]["title"].strip()
+            assert cite.describe().startswith(f"[{cite.confidence}]")
+        assert len(system.source_lines()) == len(fields)
+
+
+def test_estimates_explain_themselves(catalog):
+    """An 'E' estimate carries its reasoning in the citation note."""
+    for sid, system in catalog.items():
+        for cite in system.sources:
+            if cite.confidence == "E":
+                assert cite.note.strip(), (sid, cite.field)
+
+
+@pytest.mark.parametrize(("system_id", "field", "value"), [
+    # shared/reference/public-sources.md
+    ("S-400/40N6", "max_range_km", 400.0),
+    ("S-400/40N6", "max_altitude_m", 30000.0),
+    ("S-400/40N6", "min_altitude_m", 5.0),
+    ("S-400/40N6", "detection_range_km", 600.0),
+    ("S-400/48N6DM", "max_range_km", 250.0),
+    ("S-400/9M96E2", "max_range_km", 120.0),
+    ("S-300PS", "max_range_km", 75.0),
+    ("S-300PS", "max_altitude_m", 27000.0),
+    ("S-300PMU-2", "max_range_km", 200.0),
+    ("Buk-M2", "max_range_km", 45.0),
+    ("Buk-M2", "max_altitude_m", 25000.0),
+    ("Buk-M3", "max_range_km", 70.0),
+    ("Buk-M3", "max_altitude_m", 35000.0),
+    ("Tor-M2", "max_range_km", 15.0),
+    ("Tor-M2", "max_altitude_m", 10000.0),
+    ("Pantsir-S1", "max_range_km", 20.0),
+    ("Pantsir-S1", "max_altitude_m", 15000.0),
+    ("Patriot/PAC-2-GEM-T", "max_range_km", 160.0),
+    ("Patriot/PAC-2-GEM-T", "max_altitude_m", 24000.0),
+    ("IRIS-T-SLM", "max_range_km", 40.0),
+    ("IRIS-T-SLM", "max_altitude_m", 20000.0),
+    ("SAMP/T", "max_range_km", 100.0),
+])
+def test_spot_values_from_public_sources(catalog, system_id, field, value):
+    assert_allclose(getattr(catalog[system_id], field), value, rtol=0, atol=1e-9)
+
+
+def test_sector_radar_systems(catalog):
+    """The MPQ-65 is a sector radar (~90-120 degrees); every other system covers 360."""
+    assert catalog["Patriot/PAC-2-GEM-T"].sector_width_deg == 120.0
+    assert catalog["S-400/40N6"].sector_width_deg == 360.0
+
+
+def test_get_system_unknown_id_suggests(catalog):
+    with pytest.raises(CatalogError) as info:
+        catalog.get_system("S-400/40N7", file="x.toml", entry="sites[0].system")
+    text = str(info.value)
+    assert "x.toml" in text and "sites[0].system" in text and "'S-400/40N7'" in text
+    assert "S-400/40N6" in text
+
+
+# --------------------------------------------------------------------------------------------
+# Bad catalog files
+# --------------------------------------------------------------------------------------------
+
+GOOD = """\
+[references.ref1]
+title = "A public source"
+publisher = "Someone"
+
+[systems."X-1"]
+name = "X-1"
+max_range_km = 100.0
+min_range_km = 3.0
+max_altitude_m = 20000.0
+min_altitude_m = 10.0
+antenna_height_m = 5.0
+
+[systems."X-1".sources]
+max_range_km = { ref = "ref1", confidence = "V" }
+min_range_km = { ref = "ref1", confidence = "R" }
+max_altitude_m = { ref = "ref1", confidence = "S" }
+min_altitude_m = { ref = "ref1", confidence = "E", note = "a guess" }
+antenna_height_m = { ref = "ref1", confidence = "E", note = "a guess" }
+"""
+
+S = 'systems."X-1"'
+NO_VALUE = object()
+
+BAD = {
+    # id: (old text, new text, entry, value)
+    "missing-source": ('antenna_height_m = { ref = "ref1", confidence = "E", note = "a guess" }\n',
+                       "", f"{S}.sources.antenna_height_m", NO_VALUE),
+    "unknown-reference": ('max_range_km = { ref = "ref1"', 'max_range_km = { ref = "nope"',
+                          f"{S}.sources.max_range_km.ref", "nope"),
+    "min-range-equals-max": ("min_range_km = 3.0", "min_range_km = 100.0",
+                             f"{S}.min_range_km", 100.0),
+    "min-range-above-max": ("min_range_km = 3.0", "min_range_km = 150.0",
+                            f"{S}.min_range_km", 150.0),
+    "min-altitude-above-max": ("min_altitude_m = 10.0", "min_altitude_m = 25000.0",
+                               f"{S}.min_altitude_m", 25000.0),
+    "nan": ("max_range_km = 100.0", "max_range_km = nan", f"{S}.max_range_km", math.nan),
+    "inf": ("max_altitude_m = 20000.0", "max_altitude_m = inf", f"{S}.max_altitude_m", math.inf),
+    "negative-min-range": ("min_range_km = 3.0", "min_range_km = -1.0", f"{S}.min_range_km", -1.0),
+    "negative-antenna": ("antenna_height_m = 5.0", "antenna_height_m = -5.0",
+                         f"{S}.antenna_height_m", -5.0),
+    "zero-max-range": ("max_range_km = 100.0", "max_range_km = 0.0", f"{S}.max_range_km", 0.0),
+    "string-number": ("max_range_km = 100.0", 'max_range_km = "100"', f"{S}.max_range_km", "100"),
+    "bool-number": ("max_range_km = 100.0", "max_range_km = true", f"{S}.max_range_km", True),
+    "unknown-key": ('name = "X-1"', 'name = "X-1"\ncolour = "red"', f"{S}.colour", "red"),
+    "unknown-cite-key": ('confidence = "V" }', 'confidence = "V", page = 3 }',
+                         f"{S}.sources.max_range_km.page", 3),
+    "unknown-reference-key": ('publisher = "Someone"', 'publisher = "Someone"\nisbn = "1"',
+                              "references.ref1.isbn", "1"),
+    "bad-confidence": ('confidence = "V"', 'confidence = "X"',
+                       f"{S}.sources.max_range_km.confidence", "X"),
+    "user-confidence": ('confidence = "V"', 'confidence = "U"',
+                        f"{S}.sources.max_range_km.confidence", "U"),
+    "cites-absent-field": ('max_range_km = { ref', 'detection_range_km = { ref = "ref1", '
+                           'confidence = "V" }\nmax_range_km = { ref',
+                           f"{S}.sources.detection_range_km", "detection_range_km"),
+    "sector-too-wide": ("antenna_height_m = 5.0", "antenna_height_m = 5.0\nsector_width_deg = 400.0",
+                        f"{S}.sector_width_deg", 400.0),
+    "empty-title": ('title = "A public source"', 'title = ""', "references.ref1.title", ""),
+    # Wrong types where a string or a table is expected must still be a CatalogError.
+    "ref-not-a-string": ('max_range_km = { ref = "ref1"', 'max_range_km = { ref = ["ref1"]',
+                         f"{S}.sources.max_range_km.ref", ["ref1"]),
+    "confidence-not-a-string": ('confidence = "V"', 'confidence = ["V"]',
+                                f"{S}.sources.max_range_km.confidence", ["V"]),
+}
+
+
+def _write(tmp_path, text, name="catalog.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_minimal_catalog_loads(tmp_path):
+    cat = load_catalog(_write(tmp_path, GOOD))
+    system = cat["X-1"]
+    assert system.max_range_km == 100.0 and system.sector_width_deg == 360.0
+    assert system.citation("min_altitude_m").note == "a guess"
+    assert system.citation("detection_range_km") is None
+    assert cat.references["ref1"].cite() == "Someone: A public source"
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_catalog_names_file_entry_and_value(tmp_path, case):
+    old, new, entry, value = BAD[case]
+    assert old in GOOD
+    path = _write(tmp_path, GOOD.replace(old, new, 1))
+    with pytest.raises(CatalogError) as info:
+        load_catalog(path)
+    exc = info.value
+    text = str(exc)
+    assert isinstance(exc, InputError)
+    assert str(path) in text and exc.file == str(path)
+    assert exc.entry == entry and entry in text
+    if value is not NO_VALUE:
+        assert repr(value) in text
+        if isinstance(value, float) and math.isnan(value):
+            assert math.isnan(exc.value)
+        else:
+            assert exc.value == value
+    assert "\n" not in text  # one line for the command line
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ('references = 5\n[systems]\n', "references"),
+    ('systems = "none"\n[references.r]\ntitle = "t"\n', "systems"),
+    ('[references]\nr = "t"\n[systems]\n', "references.r"),
+    ('[references.r]\ntitle = "t"\n\n[systems]\nX = 5\n', 'systems."X"'),
+], ids=["references-not-a-table", "systems-not-a-table", "reference-not-a-table",
+        "system-not-a-table"])
+def test_catalog_sections_of_the_wrong_type(tmp_path, text, entry):
+    path = _write(tmp_path, text)
+    with pytest.raises(CatalogError) as info:
+        load_catalog(path)
+    assert str(path) in str(info.value) and entry in str(info.value)
+
+
+@pytest.mark.parametrize(("text", "what"), [
+    ("[references\n", "malformed TOML"),
+    ('[references.r]\ntitle = "t"\n', "systems"),
+    ('[systems]\n', "references"),
+], ids=["malformed", "no-systems", "no-references"])
+def test_malformed_or_incomplete_catalog(tmp_path, text, what):
+    path = _write(tmp_path, text)
+    with pytest.raises(CatalogError) as info:
+        load_catalog(path)
+    assert str(path) in str(info.value) and what in str(info.value)
+
+
+def test_missing_catalog_file(tmp_path):
+    path = tmp_path / "nope.toml"
+    with pytest.raises(CatalogError, match="not found") as info:
+        load_catalog(path)
+    assert str(path) in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------
+# Scenario overrides
+# --------------------------------------------------------------------------------------------
+
+def test_overrides_keep_sources_of_untouched_fields(catalog):
+    new = catalog.with_overrides({"S-300PS": {"max_range_km": 90.0}}, file="scen.toml")
+    s = new["S-300PS"]
+    assert s.max_range_km == 90.0 and s.min_range_km == catalog["S-300PS"].min_range_km
+    assert s.citation("max_range_km").confidence == "U"
+    assert "scen.toml" in s.citation("max_range_km").reference.title
+    assert s.citation("min_range_km") == catalog["S-300PS"].citation("min_range_km")
+    assert catalog["S-300PS"].max_range_km == 75.0  # the shipped catalog is untouched
+
+
+def test_override_adds_a_new_system(catalog):
+    table = {"max_range_km": 100, "min_range_km": 3, "max_altitude_m": 25000,
+             "min_altitude_m": 10, "antenna_height_m": 20}
+    new = catalog.with_overrides({"Custom-X": table}, file="scen.toml")
+    assert new["Custom-X"].max_range_km == 100.0 and new["Custom-X"].name == "Custom-X"
+    assert "Custom-X" not in catalog
+
+
+@pytest.mark.parametrize(("table", "entry", "value"), [
+    ({"max_range_km": 100}, 'systems."Custom-X".min_range_km', NO_VALUE),  # required missing
+    ({"max_range_km": 100, "min_range_km": 3, "max_altitude_m": 25000, "min_altitude_m": 10,
+      "antenna_height_m": 20, "sources": {}}, 'systems."Custom-X".sources', {}),
+])
+def test_override_new_system_errors(catalog, table, entry, value):
+    with pytest.raises(CatalogError) as info:
+        catalog.with_overrides({"Custom-X": table}, file="scen.toml")
+    assert info.value.entry == entry
+    assert "scen.toml" in str(info.value)
+    if value is not NO_VALUE:
+        assert repr(value) in str(info.value)
