@@ -90,7 +90,8 @@ def make_system(sid: str = "Test-SAM", **kw) -> System:
     return System(id=sid, name=sid, **values)
 
 
-def make_site(system: System, lon: float = 27.0, lat: float = 53.0, name: str = "site", **kw) -> Site:
+def make_site(system: System, lon: float = 27.0, lat: float = 53.0, name: str = "site",
+              **kw) -> Site:
     return Site(name=name, system=system, lon=lon, lat=lat, **kw)
 
 

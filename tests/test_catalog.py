@@ -188,7 +188,8 @@ BAD = {
     "cites-absent-field": ('max_range_km = { ref', 'detection_range_km = { ref = "ref1", '
                            'confidence = "V" }\nmax_range_km = { ref',
                            f"{S}.sources.detection_range_km", "detection_range_km"),
-    "sector-too-wide": ("antenna_height_m = 5.0", "antenna_height_m = 5.0\nsector_width_deg = 400.0",
+    "sector-too-wide": ("antenna_height_m = 5.0",
+                        "antenna_height_m = 5.0\nsector_width_deg = 400.0",
                         f"{S}.sector_width_deg", 400.0),
     "empty-title": ('title = "A public source"', 'title = ""', "references.ref1.title", ""),
     # Wrong types where a string or a table is expected must still be a CatalogError.

@@ -388,7 +388,8 @@ def test_envelope_carries_assumptions_and_site_overrides():
 
 def test_envelopes_vectorised_equals_one_by_one():
     systems = [S400_LIKE, GATED, SECTOR_SYSTEM]
-    sites = [make_site(s, lon=20 + i, lat=50 + 5 * i, name=f"s{i}", antenna_height_m=10.0 * i or None)
+    sites = [make_site(s, lon=20 + i, lat=50 + 5 * i, name=f"s{i}",
+                       antenna_height_m=10.0 * i or None)
              for i, s in enumerate(systems)]
     for alt in (10.0, 100.0, 10000.0, 25000.0):
         many = envelopes(sites, alt)
@@ -443,8 +444,8 @@ def test_envelope_radii_properties(args):
             assert rmin > dh
             if rmin - dh > 1.0:
                 assert_allclose(inner, ground_for_slant_km(rmin, ha, ht, r_earth), rtol=1e-6)
-        else:
-            assert rmin <= dh * (1 + 1e-9)
+        else:  # no dead zone on the ground (1 mm slack for rho^2 underflow / rounding)
+            assert rmin <= dh * (1 + 1e-9) + 1e-6
     else:
         assert outer == inner == 0.0
         if limited == "dead_zone":

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
@@ -158,7 +158,8 @@ def test_slant_range_equilateral_and_right_triangles():
 
     * ha = ht = 0, s = pi R / 3 (60 degrees at the centre): equilateral, slant = R = 6371 km.
     * ha = ht = 0, s = pi R (antipode): slant = 2R = 12,742 km.
-    * ha = 0, ht = R, s = pi R / 2 (90 degrees): legs R and 2R, slant = R sqrt(5) = 6371 * 2.2360680 = 14,245.989 km.
+    * ha = 0, ht = R, s = pi R / 2 (90 degrees): legs R and 2R, slant = R sqrt(5)
+      = 6371 * 2.2360680 = 14,245.989 km.
     """
     r_km = 6371.0
     assert_allclose(g.slant_range_km(math.pi * r_km / 3, 0, 0), 6371.0, rtol=1e-12)
@@ -187,6 +188,7 @@ def test_slant_range_matches_plain_law_of_cosines(s, ha, ht):
 
 
 @given(s=st.floats(0.0, 2000.0), ha=heights, ht=heights, lat=lats)
+@example(s=0.0, ha=0.0, ht=16223.0, lat=0.0)
 def test_ground_range_for_slant_round_trip(s, ha, ht, lat):
     """ground_range_for_slant(slant_range(s)) == s on the Gaussian sphere at any latitude."""
     r = gaussian_radius(lat)
@@ -202,6 +204,17 @@ def test_ground_range_for_slant_matches_acos_form(rho, ha, ht):
     |ht - ha|, so a solution exists)."""
     expected = ground_for_slant_km(rho, ha, ht, R_MEAN_M)
     assert_allclose(g.ground_range_for_slant_km(rho, ha, ht), expected, rtol=1e-7)
+
+
+@pytest.mark.parametrize(("ha", "ht"), [(0.0, 1001.0), (24.0, 1025.0), (30.0, 1031.0),
+                                       (0.0, 16223.0), (20.0, 10020.0), (5000.0, 0.0)])
+def test_ground_range_for_slant_straight_above_is_zero(ha, ht):
+    """The slant range straight above (or below) the radar is |ht - ha| (1.001 km for 0 and
+    1001 m); feeding it back must give s = 0, not nan: the docstring keeps nan for slant ranges
+    *shorter* than the height difference, and a value equal to it up to rounding is not."""
+    rho = g.slant_range_km(0.0, ha, ht)
+    assert_allclose(rho, abs(ht - ha) / 1000.0, rtol=1e-12)
+    assert_allclose(g.ground_range_for_slant_km(rho, ha, ht), 0.0, atol=1e-6)
 
 
 @pytest.mark.parametrize(("rho", "ha", "ht"), [(5.0, 0.0, 10000.0), (9.99, 20.0, 10020.0),

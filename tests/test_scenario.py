@@ -23,8 +23,8 @@ SITES = [
      "azimuth_deg": 90.0},
     {"name": "Tor sector", "system": "Tor-M2", "lon": 26.0, "lat": 53.1, "azimuth_deg": 330.0,
      "sector_width_deg": 120.0},
-    {"name": "Мінск", "system": "S-400/40N6", "lon": 27.56, "lat": 53.9, "source": "press report",
-     "notes": "town centroid"},
+    {"name": "Мінск", "system": "S-400/40N6", "lon": 27.56, "lat": 53.9,
+     "source": "press report", "notes": "town centroid"},
 ]
 
 
@@ -141,10 +141,27 @@ def test_inline_csv_and_geojson_sites_are_identical(tmp_path):
     assert inline.altitudes_m == (50.0, 1000.0)
 
 
+def test_geojson_null_properties_mean_not_given(tmp_path):
+    """GIS tools write null for an empty optional attribute (geopandas ``to_json`` turns NaN
+    into null, and adds a feature ``id``), just as a CSV has an empty cell; an empty CSV cell
+    means 'not given', so a null property must too. The columns are those of SITES."""
+    optional = ["antenna_height_m", "azimuth_deg", "sector_width_deg", "source", "notes"]
+    feats = [{"id": str(i), "type": "Feature",
+              "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
+              "properties": {"name": s["name"], "system": s["system"],
+                             **{k: s.get(k) for k in optional}}}
+             for i, s in enumerate(SITES)]
+    write(tmp_path / "gis.geojson", json.dumps({"type": "FeatureCollection", "features": feats}))
+    path = write(tmp_path / "s.toml", HEADER + 'sites_file = "gis.geojson"\n')
+    assert validate_file(path) == []
+    assert list(Scenario.from_file(path).sites) == expected_sites()
+
+
 def test_relative_sites_file_resolves_against_the_scenario(tmp_path, monkeypatch):
     write_csv(tmp_path / "project" / "data" / "sites.csv")
     write_geojson(tmp_path / "shared.geojson")
-    a = write(tmp_path / "project" / "scen" / "a.toml", HEADER + 'sites_file = "../data/sites.csv"\n')
+    a = write(tmp_path / "project" / "scen" / "a.toml",
+              HEADER + 'sites_file = "../data/sites.csv"\n')
     b = write(tmp_path / "project" / "b.toml", HEADER + 'sites_file = "../shared.geojson"\n')
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
