@@ -63,7 +63,7 @@ def country_codes() -> list[str]:
 
 def country_name(iso3: str) -> str:
     """English name of a country."""
-    return _index()[iso3]["name"]
+    return _index()[check_region(iso3)]["name"]
 
 
 @lru_cache(maxsize=64)
@@ -80,7 +80,7 @@ def country_geometry(iso3: str) -> BaseGeometry:
 
 def neighbours(iso3: str) -> dict[str, float]:
     """Countries sharing a land border with ``iso3`` and the shared border's length. [km]"""
-    return dict(_index()[iso3]["neighbours"])
+    return dict(_index()[check_region(iso3)]["neighbours"])
 
 
 def default_sectors(iso3: str) -> dict[str, tuple[str, ...]]:

@@ -160,11 +160,13 @@ def slant_range_km(ground_km, antenna_height_m, altitude_m, *, radius_m=MEAN_EAR
     10.0
     """
     r = np.asarray(radius_m, dtype=float)
-    a = r + np.asarray(antenna_height_m, dtype=float)
-    b = r + np.asarray(altitude_m, dtype=float)
+    ha = np.asarray(antenna_height_m, dtype=float)
+    ht = np.asarray(altitude_m, dtype=float)
+    a, b = r + ha, r + ht
     theta = np.asarray(ground_km, dtype=float) * 1000.0 / r
-    # (a - b)^2 + 4ab sin^2(theta/2) is the cancellation-free form of the law of cosines.
-    rho2 = (a - b) ** 2 + 4 * a * b * np.sin(theta / 2) ** 2
+    # (a - b)^2 + 4ab sin^2(theta/2) is the cancellation-free form of the law of cosines;
+    # a - b is taken as ha - ht, which is exact.
+    rho2 = (ha - ht) ** 2 + 4 * a * b * np.sin(theta / 2) ** 2
     return _scalar_or_array(np.sqrt(rho2) / 1000.0)
 
 
@@ -196,13 +198,16 @@ def ground_range_for_slant_km(slant_km, antenna_height_m, altitude_m, *,
     True
     """
     r = np.asarray(radius_m, dtype=float)
-    a = r + np.asarray(antenna_height_m, dtype=float)
-    b = r + np.asarray(altitude_m, dtype=float)
+    ha = np.asarray(antenna_height_m, dtype=float)
+    ht = np.asarray(altitude_m, dtype=float)
+    a, b = r + ha, r + ht
     rho = np.asarray(slant_km, dtype=float) * 1000.0
-    # Solve rho^2 = (a-b)^2 + 4ab sin^2(theta/2) for theta.
+    dh = ha - ht  # exact, unlike (r + ha) - (r + ht)
+    # Solve rho^2 = (a-b)^2 + 4ab sin^2(theta/2) for theta. A slant range equal to the height
+    # difference (straight above) must give 0, not nan, despite rounding: allow a few ulps.
     with np.errstate(invalid="ignore"):
-        half = (rho**2 - (a - b) ** 2) / (4 * a * b)
-        ok = half >= 0
+        half = (rho**2 - dh**2) / (4 * a * b)
+        ok = half >= -8 * np.finfo(float).eps * (rho**2 + dh**2) / (4 * a * b)
         half = np.clip(half, 0.0, 1.0)
         theta = 2 * np.arcsin(np.sqrt(half))
     s_km = np.where(ok, theta * r / 1000.0, np.nan)

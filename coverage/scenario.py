@@ -383,7 +383,8 @@ def _geojson_rows(text: str, path: Path) -> list:
         if not isinstance(props, dict):
             raise ScenarioError("properties must be an object", file=path,
                                 entry=f"{where}.properties", value=props)
-        props = dict(props)
+        # GIS tools write null for an empty optional attribute: treat it as not given.
+        props = {k: val for k, val in props.items() if val is not None}
         for key in ("lon", "lat"):
             if key in props:
                 raise ScenarioError("position comes from the geometry; remove the property",
