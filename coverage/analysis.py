@@ -190,6 +190,17 @@ class Result:
             recs.append({"zone": f"{k}_border", "zone_kind": "border"}), geoms.append(g)
         return gpd.GeoDataFrame(recs, geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
 
+    # ------------------------------------------------------------------ maps
+    def map(self, *, tiles: str = "osm", compare: "Result | None" = None):
+        """Interactive folium map (self-contained; displays inline in Jupyter).
+
+        With ``compare``, the map shows what this result covers that ``compare`` does not
+        ("gained") and the reverse ("lost"). See :func:`coverage.maps.build_map`.
+        """
+        from .maps import build_map
+
+        return build_map(self, tiles=tiles, compare=compare)
+
     # ------------------------------------------------------------------ export
     def to_dict(self, *, overlaps: bool = True) -> dict:
         """The statistics as plain data, rounded as in output files (the JSON of

@@ -29,6 +29,7 @@ __all__ = [
     "country_codes",
     "country_name",
     "country_geometry",
+    "country_bbox",
     "neighbours",
     "default_sectors",
     "check_region",
@@ -76,6 +77,11 @@ def country_geometry(iso3: str) -> BaseGeometry:
     geom = shapely.get_geometry(shapely.from_geojson(text), 0)
     shapely.prepare(geom)
     return geom
+
+
+def country_bbox(iso3: str) -> tuple[float, float, float, float]:
+    """Bounding box (min lon, min lat, max lon, max lat) of a country. [deg]"""
+    return tuple(_index()[check_region(iso3)]["bbox"])
 
 
 def neighbours(iso3: str) -> dict[str, float]:

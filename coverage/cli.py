@@ -126,6 +126,10 @@ def stats(scenario, fmt, output, overlaps):
     from . import tables
 
     sc = _scenario(scenario)
+    if output not in (None, "-"):
+        from ._io import check_output_path
+
+        check_output_path(output, [sc.path])
     result = _analyze(sc)
     if fmt == "csv":
         text = tables.to_csv(result.zones)
@@ -136,6 +140,41 @@ def stats(scenario, fmt, output, overlaps):
         want = overlaps if overlaps is not None else len(sc.sites) <= AUTO_OVERLAP_MAX_SITES
         text = tables.to_json(result.to_dict(overlaps=want))
     _emit(text, output, inputs=[sc.path])
+
+
+@cli.command("map")
+@click.argument("scenario", required=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=True),
+              help="The HTML file to write (self-contained; opens offline).")
+@click.option("--tiles", type=click.Choice(["osm", "cartodb-positron", "opentopomap", "none"]),
+              default="osm", show_default=True,
+              help="Base map tiles (the only thing the map loads from the network); "
+                   "'none' for a map that makes no request at all.")
+@click.option("--compare", "compare_with", metavar="SCENARIO_B",
+              help="Show what SCENARIO_B covers that SCENARIO does not, and the reverse.")
+def map_command(scenario, output, tiles, compare_with):
+    """Interactive HTML map: envelopes, union, gaps and depth per target altitude, sector
+    zones, sites with popups, and the zone table of the shown altitude.
+
+    \b
+    Examples:
+      adcov map -o map.html                          # built-in belarus-2021
+      adcov map belarus-2023 --tiles none -o map.html
+      adcov map belarus-2021 --compare belarus-2023 -o change.html
+    """
+    from ._io import check_output_path
+    from .maps import map_html
+
+    sc = _scenario(scenario)
+    other = _scenario(compare_with) if compare_with else None
+    check_output_path(output, [sc.path] + ([other.path] if other else []))
+    result = _analyze(sc)
+    # The map is drawn for B with A as the reference: gained = B covers, A does not.
+    if other is not None:
+        text = map_html(_analyze(other), tiles=tiles, compare=result)
+    else:
+        text = map_html(result, tiles=tiles)
+    _emit(text, output, inputs=[sc.path] + ([other.path] if other else []))
 
 
 @cli.command()

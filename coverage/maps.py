@@ -1,0 +1,350 @@
+"""Interactive maps: one self-contained HTML file per result, readable offline.
+
+The map is a folium map whose every script and stylesheet is inlined: Leaflet 1.9.4 (from the
+``django-js-lib-leaflet`` package, BSD-2-Clause, with its images as data URIs) and this package's
+own script and style. The only requests a map makes are for base-map tiles, and with
+``tiles="none"`` it makes none. Layers and controls are built in the browser from one JSON data
+block; user-supplied text reaches the page through ``textContent`` only, and the JSON is written
+so that it cannot close its ``<script>`` element.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from .borders import country_bbox, country_codes, country_geometry, country_name
+from .geodesy import from_laea
+
+__all__ = ["TILES", "FAMILY_COLORS", "build_map", "map_html"]
+
+#: Base layers: name -> (URL template, attribution); ``none`` draws no tiles.
+TILES = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "&copy; OpenStreetMap contributors"),
+    "cartodb-positron": ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+                         "&copy; OpenStreetMap contributors &copy; CARTO"),
+    "opentopomap": ("https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png",
+                    "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)"),
+    "none": None,
+}
+
+#: Colours of system families (envelopes and site markers).
+FAMILY_COLORS = {
+    "S-400": "#d62728", "S-300": "#ff7f0e", "Buk": "#9467bd", "Tor": "#2ca02c",
+    "Pantsir": "#17becf", "S-125": "#8c564b", "Osa": "#bcbd22", "Patriot": "#1f77b4",
+    "NASAMS": "#e377c2", "IRIS-T": "#7f7f7f", "SAMP/T": "#393b79",
+}
+_EXTRA_COLORS = ("#a6761d", "#666666", "#e7298a", "#1b9e77", "#7570b3", "#d95f02")
+SECTOR_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
+_DECIMALS = 5  # about 1 m
+
+
+def _family(system) -> str:
+    return system.family or system.id.split("/")[0]
+
+
+def _color(family: str) -> str:
+    if family in FAMILY_COLORS:
+        return FAMILY_COLORS[family]
+    return _EXTRA_COLORS[sum(family.encode()) % len(_EXTRA_COLORS)]
+
+
+def _short(system) -> str:
+    """Marker label: the family, shortened to fit a small badge."""
+    fam = _family(system)
+    return fam if len(fam) <= 6 else fam[:5] + "…"
+
+
+# ------------------------------------------------------------------------------ assets
+@lru_cache(maxsize=1)
+def _leaflet_assets() -> tuple[str, str]:
+    """Leaflet's JS and CSS, the CSS with its image references turned into data URIs."""
+    try:
+        base = resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
+    except ModuleNotFoundError as exc:  # pragma: no cover - a declared dependency
+        raise ImportError("maps need the Leaflet assets: pip install django-js-lib-leaflet") from exc
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    js = re.sub(r"//# sourceMappingURL=\S+\s*$", "", js)
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(match):
+        name = match.group(1).strip("'\"")
+        if not name.startswith("images/"):
+            return match.group(0)
+        data = (base / name).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(data).decode()})"
+
+    css = re.sub(r"url\(([^)#]+)\)", inline, css)
+    css = css.replace("url(#default#VML)", "none")
+    return js, css
+
+
+@lru_cache(maxsize=1)
+def _own_assets() -> tuple[str, str]:
+    base = resources.files("coverage") / "_assets"
+    return ((base / "adcov-map.js").read_text(encoding="utf-8"),
+            (base / "adcov-map.css").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------ data
+def _round(geom):
+    return shapely.transform(geom, lambda xy: np.round(xy, _DECIMALS))
+
+
+def _feature(geom, props) -> dict | None:
+    if geom is None or geom.is_empty:
+        return None
+    geom = shapely.orient_polygons(_round(geom)) if geom.geom_type in ("Polygon", "MultiPolygon") else _round(geom)
+    return {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
+
+
+def _fc(features) -> dict:
+    return {"type": "FeatureCollection", "features": [f for f in features if f is not None]}
+
+
+def _countries(zones, bounds) -> dict:
+    """Countries whose bounding box meets the map's extent; the region at full detail."""
+    x0, y0, x1, y1 = bounds
+    feats = []
+    for code in country_codes():
+        bx0, by0, bx1, by1 = country_bbox(code)
+        if bx1 < x0 or bx0 > x1 or by1 < y0 or by0 > y1:
+            continue
+        geom = country_geometry(code)
+        if code != zones.region:
+            tol = 0.002 if code in zones.neighbour_geoms else 0.01
+            geom = shapely.simplify(shapely.clip_by_rect(geom, x0, y0, x1, y1), tol)
+        role = "region" if code == zones.region else (
+            "neighbour" if code in zones.neighbour_geoms else "other")
+        feats.append(_feature(geom, {"iso3": code, "name": country_name(code), "role": role}))
+    # The region last, so that it is drawn on top.
+    feats.sort(key=lambda f: f is not None and f["properties"]["role"] == "region")
+    return _fc(feats)
+
+
+def _table_rows(zones_df, altitude, delta=None) -> list:
+    part = zones_df[zones_df.altitude_m == altitude]
+    rows = []
+    for r in part.itertuples(index=False):
+        rec = {"zone": r.zone, "kind": r.zone_kind, "covered_fraction": float(r.covered_fraction),
+               "mean_depth": float(r.mean_depth), "gap_count": int(r.gap_count),
+               "largest_gap_km2": float(r.largest_gap_km2),
+               "border_covered_fraction": None if np.isnan(r.border_covered_fraction)
+               else float(r.border_covered_fraction)}
+        if delta is not None:
+            rec["delta_covered_fraction"] = delta.get((altitude, r.zone))
+        rows.append(rec)
+    return rows
+
+
+def _site_records(result, st) -> list:
+    recs = []
+    for site, env in zip(result.scenario.sites, st.envelopes):
+        sy = site.system
+        fam = _family(sy)
+        recs.append({
+            "name": site.name, "system": sy.id, "system_name": sy.name, "family": fam,
+            "short": _short(sy), "color": _color(fam), "lon": site.lon, "lat": site.lat,
+            "max_range_km": sy.max_range_km, "min_range_km": sy.min_range_km,
+            "max_altitude_m": sy.max_altitude_m, "min_altitude_m": sy.min_altitude_m,
+            "antenna_height_m": site.effective_antenna_height_m,
+            "sector_width_deg": site.effective_sector_width_deg,
+            "azimuth_deg": site.azimuth_deg, "limited_by": env.limited_by,
+            "outer_km": env.outer_km, "inner_km": env.inner_km, "horizon_km": env.horizon_km,
+            "empty": env.empty, "source": site.source,
+            "sources": sy.source_lines(),
+        })
+    return recs
+
+
+def map_data(result, compare=None) -> dict:
+    """Everything the map script draws, as plain data (lon/lat, rounded)."""
+    z = result.region_zones
+    sc = result.scenario
+
+    def ll(g):
+        return from_laea(g, z.lon0, z.lat0)
+
+    env_gdf = result.envelopes
+    all_geoms = [z.region_geom] + [g for st in result.altitude_stats for g in st.polygons
+                                   if not g.is_empty]
+    bx0, by0, bx1, by1 = shapely.total_bounds(ll(np.array(all_geoms, dtype=object)))
+    view = (max(bx0 - 2.0, -180.0), max(by0 - 1.5, -90.0), min(bx1 + 2.0, 180.0),
+            min(by1 + 1.5, 90.0))
+
+    delta = None
+    if compare is not None:
+        from .analysis import compare as compare_tables
+
+        cmp = compare_tables(compare, result)
+        diff = cmp[cmp.scenario.str.contains(" - ", regex=False)]
+        delta = {(r.altitude_m, r.zone): float(r.covered_fraction) for r in diff.itertuples()}
+
+    sector_names = list(z.sector_zones)
+    sector_color = {k: SECTOR_COLORS[i % len(SECTOR_COLORS)] for i, k in enumerate(sector_names)}
+    sectors, borders, labels = [], [], []
+    for k, g in z.sector_zones.items():
+        sectors.append(_feature(ll(g), {"name": k, "color": sector_color[k],
+                                        "neighbours": list(z.sectors[k])}))
+        p = ll(shapely.point_on_surface(g))
+        labels.append({"name": k, "lon": p.x, "lat": p.y})
+    for k, g in z.border_lines.items():
+        borders.append(_feature(ll(g), {"name": k, "color": sector_color.get(k, "#555")}))
+
+    altitudes = []
+    families = {}
+    for st in result.altitude_stats:
+        part = env_gdf[env_gdf.altitude_m == st.altitude_m]
+        env_feats = []
+        by_site = {s.name: s for s in sc.sites}
+        for rec, geom in zip(part.drop(columns="geometry").to_dict("records"), part.geometry):
+            fam = _family(by_site[rec["site"]].system)
+            families[fam] = _color(fam)
+            env_feats.append(_feature(geom, {
+                "site": rec["site"], "system": rec["system"], "limited_by": rec["limited_by"],
+                "outer_km": round(rec["outer_km"], 2), "inner_km": round(rec["inner_km"], 2),
+                "color": _color(fam)}))
+        gaps = [_feature(ll(p), {"zone": z.region, "area_km2": round(p.area / 1e6, 1)})
+                for p in st.gap_geoms.get(z.region, [])]
+        entry = {
+            "altitude_m": st.altitude_m,
+            "envelopes": _fc(env_feats),
+            "union": _fc([_feature(ll(st.layer(1)), {})]),
+            "depth2": _fc([_feature(ll(st.layer(2)), {})]),
+            "depth3": _fc([_feature(ll(st.layer(3)), {})]),
+            "gaps": _fc(gaps),
+            "sites": _site_records(result, st),
+            "table": _table_rows(result.zones, st.altitude_m, delta),
+        }
+        if compare is not None:
+            other = next((o for o in compare.altitude_stats if o.altitude_m == st.altitude_m), None)
+            mine = st.layer(1)
+            theirs = other.layer(1) if other is not None else shapely.Polygon()
+            gained = shapely.difference(mine, theirs)
+            lost = shapely.difference(theirs, mine)
+            entry["gained"] = _fc([_feature(ll(p), {"area_km2": round(p.area / 1e6, 1)})
+                                   for p in shapely.get_parts(gained) if p.area > 1e6])
+            entry["lost"] = _fc([_feature(ll(p), {"area_km2": round(p.area / 1e6, 1)})
+                                 for p in shapely.get_parts(lost) if p.area > 1e6])
+        altitudes.append(entry)
+
+    title = sc.name if compare is None else f"{sc.name} vs {compare.scenario.name}"
+    meta = {
+        "title": title,
+        "subtitle": ("Notional, public-source approximation; smooth Earth (no terrain), 4/3-Earth "
+                     f"radar horizon (k = {sc.k_factor:.4g}), target altitude above the radar's "
+                     "ground. Depth counts envelopes."),
+        "assumptions": "Envelope = min(missile slant range, radar horizon) outside the dead zone; "
+                       "empty above the ceiling or below the floor.",
+        "bounds": [[float(by0), float(bx0)], [float(by1), float(bx1)]],
+        "initial_index": _initial_index(sc.altitudes_m),
+        "min_gap_km2": sc.min_gap_km2,
+    }
+    data = {
+        "meta": meta,
+        "countries": _countries(z, view),
+        "sectors": _fc(sectors), "borders": _fc(borders), "sector_labels": labels,
+        "altitudes": altitudes,
+        "legend": [{"family": k, "color": v} for k, v in sorted(families.items())],
+        "compare": None if compare is None else {"label_a": compare.scenario.label,
+                                                  "label_b": sc.label},
+    }
+    return data
+
+
+def _initial_index(altitudes) -> int:
+    # Open on the altitude closest to 1 km: low enough for the horizon to matter, high enough
+    # for most systems to reach.
+    return int(np.argmin([abs(np.log10(max(a, 1.0)) - 3.0) for a in altitudes]))
+
+
+def _script_json(data) -> str:
+    """JSON that is safe inside <script>: no '<', '>' or '&' outside escapes."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# ------------------------------------------------------------------------------ the map
+def build_map(result, *, tiles: str = "osm", compare=None):
+    """A folium map of a result, self-contained (Leaflet and all code inlined).
+
+    Parameters
+    ----------
+    result : Result
+        From :func:`coverage.analyze`.
+    tiles : str, default "osm"
+        Base layer: one of :data:`TILES` (``"none"`` for no tiles at all).
+    compare : Result, optional
+        Another result of the same region: the map then shows, per altitude, the area this
+        result covers and ``compare`` does not ("gained") and the reverse ("lost"), with the
+        change in each zone's coverage in the panel.
+
+    Returns
+    -------
+    folium.Map
+        Displays inline in Jupyter; ``.save(path)`` writes the HTML (or use :func:`map_html`).
+    """
+    try:
+        import folium
+        from branca.element import Element, MacroElement
+        from jinja2 import Template
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise ImportError("maps need folium: pip install folium") from exc
+    if tiles not in TILES:
+        from .errors import InputError
+
+        raise InputError(f"unknown base layer; choose from {', '.join(TILES)}", entry="tiles",
+                         value=tiles)
+    if compare is not None and compare.scenario.region != result.scenario.region:
+        from .errors import InputError
+
+        raise InputError("can only compare scenarios of the same region", entry="compare",
+                         value=compare.scenario.region)
+
+    data = map_data(result, compare)
+    m = folium.Map(location=None, tiles=None, control_scale=True, prefer_canvas=False,
+                   zoom_control=True)
+    m._id = "adcov"
+    # No CDN: drop folium's default assets and inline Leaflet and our own code instead.
+    m.default_js = []
+    m.default_css = []
+    leaflet_js, leaflet_css = _leaflet_assets()
+    own_js, own_css = _own_assets()
+    root = m.get_root()
+    root.header.add_child(Element(f"<title>{html.escape(data['meta']['title'])}</title>"),
+                          name="adcov_title")
+    root.header.add_child(Element(f"<style>{leaflet_css}</style>"), name="leaflet_css")
+    root.header.add_child(Element(f"<style>{own_css}</style>"), name="adcov_css")
+    root.header.add_child(Element(f"<script>{leaflet_js}</script>"), name="leaflet_js")
+    root.header.add_child(Element(f"<script>{own_js}</script>"), name="adcov_js")
+    root.html.add_child(Element(
+        f'<script type="application/json" id="adcov-data">{_script_json(data)}</script>'),
+        name="adcov_data")
+
+    spec = TILES[tiles]
+    if spec is not None:
+        folium.TileLayer(tiles=spec[0], attr=spec[1], name=tiles, max_zoom=18).add_to(m)
+
+    init = MacroElement()
+    init._name = "AdcovInit"
+    init._template = Template(
+        "{% macro script(this, kwargs) %}"
+        "adcovMap({{ this._parent.get_name() }}, "
+        "JSON.parse(document.getElementById('adcov-data').textContent));"
+        "{% endmacro %}")
+    m.add_child(init, name="adcov_init")
+    return m
+
+
+def map_html(result, *, tiles: str = "osm", compare=None) -> str:
+    """The map as one self-contained HTML document."""
+    return build_map(result, tiles=tiles, compare=compare).get_root().render()
