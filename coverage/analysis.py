@@ -17,7 +17,7 @@ import pandas as pd
 from .borders import Zones, build_zones, country_name
 from .envelope import envelope_polygons, envelopes
 from .errors import InputError
-from .geodesy import from_laea
+from .geodesy import laea_to_lonlat
 from .scenario import Scenario
 from .stats import CELL_SIZE_M, OVERLAP_COLUMNS, SITE_COLUMNS, ZONE_COLUMNS, AltitudeStats, Overlay
 
@@ -127,7 +127,7 @@ class Result:
     # ------------------------------------------------------------------ geometry (WGS84)
     def _to_wgs84(self, geoms):
         z = self.region_zones
-        return from_laea(np.asarray(geoms, dtype=object), z.lon0, z.lat0)
+        return [laea_to_lonlat(g, z.lon0, z.lat0) for g in geoms]
 
     @cached_property
     def envelopes(self):

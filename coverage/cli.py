@@ -178,6 +178,33 @@ def map_command(scenario, output, tiles, compare_with):
 
 
 @cli.command()
+@click.argument("scenario", required=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=True),
+              help="File to write: .geojson (RFC 7946), .gpkg (GeoPackage) or .kml (KML 2.2).")
+def export(scenario, output):
+    """GIS layers: sites, envelopes, unions (depth >= 1, 2, 3), gaps, zones and border lines,
+    per altitude, in WGS84. The format follows the file extension.
+
+    \b
+    Examples:
+      adcov export belarus-2023 -o coverage.gpkg     # QGIS / ArcGIS
+      adcov export belarus-2023 -o coverage.kml      # Google Earth
+      adcov export my.toml -o coverage.geojson
+    """
+    from ._io import check_output_path
+    from .export import FORMATS, write
+
+    path = check_output_path(output, [])
+    if path.suffix.lower() not in FORMATS:
+        raise InputError(f"unknown export format; use one of {', '.join(sorted(FORMATS))}",
+                         file=path, entry="output", value=path.suffix)
+    sc = _scenario(scenario)
+    check_output_path(output, [sc.path])
+    write(_analyze(sc), path)
+    log.info("wrote %s", path)
+
+
+@cli.command()
 @click.argument("scenario_a")
 @click.argument("scenario_b")
 @_format_option

@@ -29,6 +29,7 @@ __all__ = [
     "laea_crs",
     "to_laea",
     "from_laea",
+    "laea_to_lonlat",
 ]
 
 #: WGS84 semi-major axis. [m]
@@ -358,3 +359,116 @@ def from_laea(geometry, lon0: float, lat0: float):
 def _scalar_or_array(x):
     x = np.asarray(x)
     return float(x) if x.ndim == 0 else x
+
+
+def laea_to_lonlat(geometry, lon0: float, lat0: float):
+    """Project a geometry from the LAEA centred on (lon0, lat0) to valid lon/lat geometry.
+
+    Unlike :func:`from_laea`, the result is fit for GeoJSON (RFC 7946) and GIS tools: longitudes
+    stay in [-180, 180], a shape that crosses the antimeridian is split there into parts, and a
+    polygon whose exterior encircles a pole is closed along the pole. Polygons come out with
+    counter-clockwise exteriors and clockwise holes.
+
+    Parameters
+    ----------
+    geometry : shapely geometry
+        Polygonal, linear or point geometry in the LAEA. [m]
+    lon0, lat0 : float
+        Centre of the LAEA. [deg]
+
+    Returns
+    -------
+    shapely geometry
+        lon/lat. [deg]
+    """
+    import shapely
+
+    if geometry is None or geometry.is_empty:
+        return geometry
+    _, inv = _transformers(lon0, lat0)
+
+    def ring_ll(ring):
+        xy = shapely.get_coordinates(ring)
+        lon, lat = inv.transform(xy[:, 0], xy[:, 1])
+        lon = np.degrees(np.unwrap(np.radians(np.asarray(lon))))
+        return np.column_stack([lon, np.asarray(lat)])
+
+    def polygon_ll(poly):
+        ext = ring_ll(poly.exterior)
+        turns = ext[-1, 0] - ext[0, 0]
+        if abs(turns) > 180.0:
+            # The exterior winds around a pole: close it along the pole's latitude.
+            pole = 90.0 if np.mean(ext[:, 1]) > 0 else -90.0
+            ext = np.vstack([ext, [[ext[-1, 0], pole], [ext[0, 0], pole]], ext[:1]])
+        lo, hi = ext[:, 0].min(), ext[:, 0].max()
+        holes = []
+        for interior in poly.interiors:
+            h = ring_ll(interior)
+            mid = 0.5 * (h[:, 0].min() + h[:, 0].max())
+            h[:, 0] += 360.0 * np.round((0.5 * (lo + hi) - mid) / 360.0)
+            holes.append(h)
+        return _only(shapely.make_valid(shapely.Polygon(ext, holes)), ("Polygon", "MultiPolygon"))
+
+    def line_ll(line):
+        return shapely.LineString(ring_ll(line))
+
+    parts = []
+    for part in shapely.get_parts(geometry):
+        kind = part.geom_type
+        if kind == "Polygon":
+            parts.append(polygon_ll(part))
+        elif kind == "LineString":
+            parts.append(line_ll(part))
+        elif kind == "Point":
+            parts.append(from_laea(part, lon0, lat0))
+        else:  # nested collections
+            parts.append(laea_to_lonlat(part, lon0, lat0))
+    return _split_antimeridian(shapely.union_all(parts) if len(parts) > 1 else parts[0])
+
+
+def _split_antimeridian(geom):
+    """Cut a geometry with unwrapped longitudes at every odd multiple of 180 and fold it back."""
+    import shapely
+
+    lo, _, hi, _ = geom.bounds
+    if lo >= -180.0 and hi <= 180.0:
+        return _orient(geom)
+    pieces = []
+    k_lo, k_hi = int(np.floor((lo + 180.0) / 360.0)), int(np.floor((hi + 180.0) / 360.0))
+    for k in range(k_lo, k_hi + 1):
+        x0 = -180.0 + 360.0 * k
+        piece = shapely.clip_by_rect(geom, x0, -90.0, x0 + 360.0, 90.0)
+        if piece.is_empty:
+            continue
+        piece = shapely.transform(piece, lambda xy, s=360.0 * k: xy - [s, 0.0])
+        # Exact seam coordinates after the shift (no 180.00000000001).
+        piece = shapely.transform(piece, lambda xy: np.column_stack(
+            [np.clip(xy[:, 0], -180.0, 180.0), np.clip(xy[:, 1], -90.0, 90.0)]))
+        pieces.append(shapely.make_valid(piece))
+    kind = geom.geom_type
+    out = shapely.union_all(pieces)
+    if kind in ("Polygon", "MultiPolygon"):
+        out = _only(out, ("Polygon", "MultiPolygon"))
+    elif "Line" in kind:
+        out = shapely.line_merge(_only(out, ("LineString", "MultiLineString")))
+    return _orient(out)
+
+
+def _only(geom, kinds):
+    """The parts of a geometry of the given kinds (make_valid can add slivers of lower dimension)."""
+    import shapely
+
+    if geom.geom_type in kinds:
+        return geom
+    keep = [p for p in shapely.get_parts(geom) if p.geom_type in kinds]
+    if not keep:
+        return shapely.from_wkt(f"{kinds[-1].upper()} EMPTY")
+    return shapely.union_all(keep)
+
+
+def _orient(geom):
+    import shapely
+
+    if geom.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection"):
+        return shapely.orient_polygons(geom, exterior_cw=False)
+    return geom

@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 
 from .borders import country_bbox, country_codes, country_geometry, country_name
-from .geodesy import from_laea
+from .geodesy import laea_to_lonlat
 
 __all__ = ["TILES", "FAMILY_COLORS", "build_map", "map_html"]
 
@@ -172,12 +172,12 @@ def map_data(result, compare=None) -> dict:
     sc = result.scenario
 
     def ll(g):
-        return from_laea(g, z.lon0, z.lat0)
+        return laea_to_lonlat(g, z.lon0, z.lat0)
 
     env_gdf = result.envelopes
     all_geoms = [z.region_geom] + [g for st in result.altitude_stats for g in st.polygons
                                    if not g.is_empty]
-    bx0, by0, bx1, by1 = shapely.total_bounds(ll(np.array(all_geoms, dtype=object)))
+    bx0, by0, bx1, by1 = shapely.total_bounds(np.array([ll(g) for g in all_geoms], dtype=object))
     view = (max(bx0 - 2.0, -180.0), max(by0 - 1.5, -90.0), min(bx1 + 2.0, 180.0),
             min(by1 + 1.5, 90.0))
 

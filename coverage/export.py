@@ -1,0 +1,297 @@
+"""GIS exports: GeoJSON (RFC 7946), GeoPackage and KML.
+
+Every export carries the same layers:
+
+``sites``
+    one point per site, with the system's limits and the site's source;
+``envelopes``
+    one polygon per site and altitude (empty envelopes left out);
+``unions``
+    the areas covered by at least 1, 2 and 3 envelopes, per altitude (``min_depth``);
+``gaps``
+    connected uncovered parts larger than ``min_gap_km2``, per altitude and zone;
+``zones``
+    the region, its sector zones and belts;
+``borders``
+    each sector's shared border line.
+
+Geometry is WGS84 lon/lat, split at the antimeridian, with counter-clockwise exteriors.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from .errors import InputError
+
+__all__ = ["FORMATS", "LAYERS", "layers", "to_geojson", "to_kml", "write"]
+
+FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".kml": "kml"}
+LAYERS = ("sites", "envelopes", "unions", "gaps", "zones", "borders")
+_DECIMALS = 6
+KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+def layers(result) -> dict:
+    """The export layers as GeoDataFrames (WGS84), in :data:`LAYERS` order."""
+    import geopandas as gpd
+
+    from .borders import geodesic_area_km2
+    from .maps import _color, _family
+
+    sc = result.scenario
+    site_recs = []
+    for s in sc.sites:
+        sy = s.system
+        site_recs.append({
+            "name": s.name, "system": sy.id, "family": _family(sy), "lon": s.lon, "lat": s.lat,
+            "antenna_height_m": s.effective_antenna_height_m,
+            "azimuth_deg": s.azimuth_deg if s.effective_sector_width_deg < 360 else None,
+            "sector_width_deg": s.effective_sector_width_deg,
+            "max_range_km": sy.max_range_km, "min_range_km": sy.min_range_km,
+            "max_altitude_m": sy.max_altitude_m, "min_altitude_m": sy.min_altitude_m,
+            "source": s.source, "color": _color(_family(sy)),
+        })
+    sites = gpd.GeoDataFrame(site_recs, geometry=shapely.points(
+        [s.lon for s in sc.sites], [s.lat for s in sc.sites]), crs="EPSG:4326")
+
+    family = {s.name: _family(s.system) for s in sc.sites}
+    env = result.envelopes.copy()
+    env.insert(3, "family", [family[n] for n in env.site])
+    env["area_km2"] = [geodesic_area_km2(g) for g in env.geometry]
+
+    z = result.region_zones
+    zg = result.zone_geometries
+    zones = zg[zg.zone_kind != "border"].copy()
+    zones["area_km2"] = [geodesic_area_km2(g) for g in zones.geometry]
+    borders = zg[zg.zone_kind == "border"].copy()
+    borders["zone"] = borders.zone.str.removesuffix("_border")
+    borders = borders.rename(columns={"zone": "sector"}).drop(columns="zone_kind")
+    borders["neighbours"] = [",".join(z.sectors[k]) for k in borders.sector]
+    borders["length_km"] = [z.border_km[k] for k in borders.sector]
+    return {"sites": sites, "envelopes": env, "unions": result.unions.copy(),
+            "gaps": result.gaps.copy(), "zones": zones.reset_index(drop=True),
+            "borders": borders.reset_index(drop=True)}
+
+
+def _round(geom):
+    return shapely.transform(geom, lambda xy: np.round(xy, _DECIMALS) + 0.0)
+
+
+def _clean(value):
+    if value is None:
+        return None
+    if isinstance(value, (np.floating, float)):
+        v = float(value)
+        return None if not np.isfinite(v) else v
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def to_geojson(result) -> str:
+    """One RFC 7946 FeatureCollection; each feature's ``layer`` property names its layer."""
+    feats = []
+    for name, gdf in layers(result).items():
+        props = gdf.drop(columns="geometry")
+        for rec, geom in zip(props.to_dict("records"), gdf.geometry):
+            if geom is None or geom.is_empty:
+                continue
+            feats.append({"type": "Feature",
+                          "properties": {"layer": name, **{k: _clean(v) for k, v in rec.items()}},
+                          "geometry": json.loads(shapely.to_geojson(_round(geom)))})
+    doc = {"type": "FeatureCollection", "name": result.scenario.label, "features": feats}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+
+
+def write_gpkg(result, path: Path) -> None:
+    """A GeoPackage with one layer per entry of :data:`LAYERS` (written to ``path``)."""
+    for name, gdf in layers(result).items():
+        gdf = gdf.copy()
+        for col in gdf.columns:
+            if col != "geometry" and gdf[col].dtype == object:
+                gdf[col] = gdf[col].astype("string")
+        if gdf.empty:
+            # GDAL needs a geometry type for an empty layer; say it explicitly.
+            gdf = gdf.set_geometry(gdf.geometry.astype(object))
+        geom_types = set(gdf.geom_type.dropna()) if not gdf.empty else set()
+        promote = bool(geom_types & {"Polygon", "MultiPolygon"}) or \
+            bool(geom_types & {"LineString", "MultiLineString"})
+        gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio", promote_to_multi=promote)
+
+
+# ------------------------------------------------------------------------------ KML
+def _kml_color(hex_rgb: str, alpha: float) -> str:
+    """KML colours are aabbggrr."""
+    r, g, b = hex_rgb[1:3], hex_rgb[3:5], hex_rgb[5:7]
+    return f"{int(round(alpha * 255)):02x}{b}{g}{r}".lower()
+
+
+def _sub(parent, tag, text=None, **attrs):
+    node = ET.SubElement(parent, f"{{{KML_NS}}}{tag}", attrs)
+    if text is not None:
+        node.text = str(text)
+    return node
+
+
+def _coords(seq) -> str:
+    return " ".join(f"{x:.{_DECIMALS}f},{y:.{_DECIMALS}f}" for x, y in np.asarray(seq)[:, :2])
+
+
+def _kml_geometry(parent, geom):
+    parts = list(shapely.get_parts(geom))
+    if len(parts) > 1:
+        parent = _sub(parent, "MultiGeometry")
+    for p in parts:
+        if p.geom_type == "Polygon":
+            poly = _sub(parent, "Polygon")
+            ob = _sub(_sub(poly, "outerBoundaryIs"), "LinearRing")
+            _sub(ob, "coordinates", _coords(p.exterior.coords))
+            for hole in p.interiors:
+                ib = _sub(_sub(poly, "innerBoundaryIs"), "LinearRing")
+                _sub(ib, "coordinates", _coords(hole.coords))
+        elif p.geom_type == "LineString":
+            _sub(_sub(parent, "LineString"), "coordinates", _coords(p.coords))
+        elif p.geom_type == "Point":
+            _sub(_sub(parent, "Point"), "coordinates", _coords([p.coords[0]]))
+
+
+def _style(doc, sid, line, fill=None, width=1.5):
+    st = _sub(doc, "Style", id=sid)
+    ls = _sub(st, "LineStyle")
+    _sub(ls, "color", line)
+    _sub(ls, "width", width)
+    ps = _sub(st, "PolyStyle")
+    if fill is None:
+        _sub(ps, "fill", 0)
+    else:
+        _sub(ps, "color", fill)
+
+
+def _description(rows) -> str:
+    return "\n".join(f"{k}: {v}" for k, v in rows if v not in (None, ""))
+
+
+def _style_id(text: str) -> str:
+    return "fam-" + "".join(c if c.isalnum() else "-" for c in text)
+
+
+def to_kml(result) -> str:
+    """KML 2.2: sites, then a folder per altitude with a folder per system, union and gaps."""
+    ET.register_namespace("", KML_NS)
+    lay = layers(result)
+    sc = result.scenario
+    root = ET.Element(f"{{{KML_NS}}}kml")
+    doc = _sub(root, "Document")
+    _sub(doc, "name", sc.name)
+    _sub(doc, "description", "Notional, public-source approximation. Smooth Earth, 4/3-Earth "
+                             "radar horizon, target altitude above the radar's ground. "
+                             + (sc.description or ""))
+    for fam, color in sorted(set(zip(lay["sites"].family, lay["sites"].color))):
+        _style(doc, _style_id(fam), _kml_color(color, 0.9), _kml_color(color, 0.15))
+    _style(doc, "union", _kml_color("#08306b", 0.9), None, width=2.5)
+    _style(doc, "gap", _kml_color("#b3005e", 0.9), _kml_color("#ff2d95", 0.45), width=2)
+    _style(doc, "depth", _kml_color("#2171b5", 0.0), _kml_color("#2171b5", 0.3))
+    _style(doc, "zone", _kml_color("#333333", 0.9), None, width=1)
+
+    folder = _sub(doc, "Folder")
+    _sub(folder, "name", "Sites")
+    for rec, geom in zip(lay["sites"].drop(columns="geometry").to_dict("records"),
+                         lay["sites"].geometry):
+        pm = _sub(folder, "Placemark")
+        _sub(pm, "name", rec["name"])
+        _sub(pm, "description", _description([
+            ("System", rec["system"]),
+            ("Range", f"{rec['min_range_km']:g}-{rec['max_range_km']:g} km (slant)"),
+            ("Altitude", f"{rec['min_altitude_m']:g}-{rec['max_altitude_m']:g} m"),
+            ("Antenna height", f"{rec['antenna_height_m']:g} m"),
+            ("Source", rec["source"])]))
+        _sub(pm, "styleUrl", "#" + _style_id(rec["family"]))
+        _kml_geometry(pm, geom)
+
+    env = lay["envelopes"]
+    for altitude in sc.altitudes_m:
+        af = _sub(doc, "Folder")
+        _sub(af, "name", f"Target altitude {altitude:g} m")
+        part = env[env.altitude_m == altitude]
+        for system in sorted(set(part.system)):
+            sf = _sub(af, "Folder")
+            _sub(sf, "name", system)
+            rows = part[part.system == system]
+            for rec, geom in zip(rows.drop(columns="geometry").to_dict("records"), rows.geometry):
+                pm = _sub(sf, "Placemark")
+                _sub(pm, "name", f"{rec['site']} ({altitude:g} m)")
+                _sub(pm, "description", _description([
+                    ("Site", rec["site"]), ("System", rec["system"]),
+                    ("Ring", f"{rec['inner_km']:.1f}-{rec['outer_km']:.1f} km"),
+                    ("Limited by", rec["limited_by"]), ("Area", f"{rec['area_km2']:.0f} km2")]))
+                _sub(pm, "styleUrl", "#" + _style_id(rec["family"]))
+                _kml_geometry(pm, geom)
+        un = lay["unions"]
+        for rec, geom in zip(un[un.altitude_m == altitude].to_dict("records"),
+                             un[un.altitude_m == altitude].geometry):
+            if geom.is_empty:
+                continue
+            pm = _sub(af, "Placemark")
+            depth = rec["min_depth"]
+            _sub(pm, "name", "Union" if depth == 1 else f"Depth >= {depth}")
+            _sub(pm, "styleUrl", "#union" if depth == 1 else "#depth")
+            _kml_geometry(pm, geom)
+        gp = lay["gaps"]
+        gp = gp[(gp.altitude_m == altitude) & (gp.zone == sc.region)]
+        if len(gp):
+            gf = _sub(af, "Folder")
+            _sub(gf, "name", "Gaps")
+            for rec, geom in zip(gp.to_dict("records"), gp.geometry):
+                pm = _sub(gf, "Placemark")
+                _sub(pm, "name", f"Gap {rec['rank']}: {rec['area_km2']:.0f} km2")
+                _sub(pm, "styleUrl", "#gap")
+                _kml_geometry(pm, geom)
+
+    zf = _sub(doc, "Folder")
+    _sub(zf, "name", "Zones")
+    for key in ("zones", "borders"):
+        g = lay[key]
+        for rec, geom in zip(g.drop(columns="geometry").to_dict("records"), g.geometry):
+            pm = _sub(zf, "Placemark")
+            _sub(pm, "name", rec.get("zone") or f"{rec['sector']} border")
+            _sub(pm, "styleUrl", "#zone")
+            _kml_geometry(pm, geom)
+    ET.indent(root, space=" ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def write(result, path, *, force: bool = True) -> Path:
+    """Write an export, its format chosen by the file's extension (whole or not at all)."""
+    import os
+    import tempfile
+
+    from ._io import write_atomic
+
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(f"unknown export format; use one of {', '.join(sorted(FORMATS))}",
+                         file=path, entry="output", value=path.suffix)
+    if fmt == "geojson":
+        write_atomic(path, to_geojson(result))
+    elif fmt == "kml":
+        write_atomic(path, to_kml(result))
+    else:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".gpkg", dir=path.parent)
+        os.close(fd)
+        os.unlink(tmp)  # GDAL creates the file itself
+        try:
+            write_gpkg(result, Path(tmp))
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        finally:
+            for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
+                if os.path.exists(leftover):
+                    os.unlink(leftover)
+    return path
