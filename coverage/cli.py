@@ -49,6 +49,25 @@ class _Group(click.Group):
             sys.exit(1)
 
 
+def _set_verbosity(verbose: int = 0, quiet: bool = False):
+    _STATE["quiet"] = _STATE["quiet"] or quiet
+    _STATE["verbose"] = max(_STATE["verbose"], verbose)
+    level = logging.ERROR if _STATE["quiet"] else \
+        (logging.WARNING, logging.INFO, logging.DEBUG)[min(_STATE["verbose"], 2)]
+    logging.basicConfig(level=level, format="adcov: %(message)s", stream=sys.stderr, force=True)
+    log.setLevel(level)
+
+
+def _verbosity(fn):
+    """-v/-q on every command as well as before it (``adcov -q stats`` = ``adcov stats -q``)."""
+    fn = click.option("-q", "--quiet", is_flag=True, expose_value=False, help="Only errors.",
+                      callback=lambda ctx, p, v: _set_verbosity(quiet=v) if v else None)(fn)
+    fn = click.option("-v", "--verbose", count=True, expose_value=False,
+                      help="More messages (twice: debug, with tracebacks).",
+                      callback=lambda ctx, p, v: _set_verbosity(verbose=v) if v else None)(fn)
+    return fn
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More messages (twice: debug, with tracebacks).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
@@ -67,9 +86,49 @@ def cli(verbose: int, quiet: bool):
       adcov compare belarus-2021 belarus-2023
       adcov systems show S-400/40N6
     """
-    level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
-    logging.basicConfig(level=level, format="adcov: %(message)s", stream=sys.stderr)
-    log.setLevel(level)
+    _STATE.update(quiet=False, verbose=0)
+    _set_verbosity(verbose, quiet)
+
+
+class _progress:
+    """A progress bar on standard error for work that takes more than about a second.
+
+    Shown only on a terminal (or with ADCOV_PROGRESS=1) and never with -q; called as
+    ``bar(done, total)``.
+    """
+
+    def __init__(self, label: str):
+        import os
+        import time
+
+        self.label = label
+        self.clock = time.perf_counter
+        self.start = self.clock()
+        self.shown = False
+        self.enabled = (not _STATE["quiet"]) and (
+            sys.stderr.isatty() or os.environ.get("ADCOV_PROGRESS") == "1")
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, done: int, total: int):
+        if not self.enabled or (not self.shown and self.clock() - self.start < 1.0):
+            return
+        self.shown = True
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\radcov: {self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{done}/{total}")
+        sys.stderr.flush()
+
+    def __exit__(self, *exc):
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+        return False
+
+
+_STATE = {"quiet": False, "verbose": 0}
 
 
 def _scenario(name_or_path):
@@ -94,7 +153,8 @@ def _analyze(scenario):
 
     log.info("analysing %s: %d sites, %d altitudes", scenario.label, len(scenario.sites),
              len(scenario.altitudes_m))
-    return analyze(scenario)
+    with _progress(f"analysing {scenario.label}") as bar:
+        return analyze(scenario, progress=bar)
 
 
 _format_option = click.option("-f", "--format", "fmt", type=click.Choice(["csv", "json", "md"]),
@@ -105,6 +165,7 @@ _output_option = click.option("-o", "--output", type=click.Path(dir_okay=True),
 
 
 @cli.command()
+@_verbosity
 @click.argument("scenario", required=False)
 @_format_option
 @_output_option
@@ -143,6 +204,7 @@ def stats(scenario, fmt, output, overlaps):
 
 
 @cli.command("map")
+@_verbosity
 @click.argument("scenario", required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=True),
               help="The HTML file to write (self-contained; opens offline).")
@@ -178,6 +240,7 @@ def map_command(scenario, output, tiles, compare_with):
 
 
 @cli.command()
+@_verbosity
 @click.argument("scenario", required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=True),
               help="File to write: .geojson (RFC 7946), .gpkg (GeoPackage) or .kml (KML 2.2).")
@@ -205,6 +268,50 @@ def export(scenario, output):
 
 
 @cli.command()
+@_verbosity
+@click.argument("scenario", required=False)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=True),
+              help="profile.png (plot) or profile.csv (table).")
+@click.option("--points", type=click.IntRange(25, 400), default=30, show_default=True,
+              help="Log-spaced altitudes from 10 m to the highest ceiling (the scenario's own "
+                   "altitudes are added).")
+def profile(scenario, output, points):
+    """Covered fraction against target altitude for the region and each sector, with the
+    horizon-limited and range-limited regimes of the envelopes.
+
+    \b
+    Examples:
+      adcov profile belarus-2023 -o profile.png
+      adcov profile belarus-2021 -o profile.csv --points 60
+    """
+    from ._io import check_output_path, write_atomic
+    from .profile import altitude_profile, crossovers, plot_profile
+
+    path = check_output_path(output, [])
+    kind = path.suffix.lower()
+    if kind not in (".png", ".csv"):
+        raise InputError("profile output must end in .png or .csv", file=path, entry="output",
+                         value=path.suffix)
+    sc = _scenario(scenario)
+    check_output_path(output, [sc.path])
+    with _progress("altitudes") as bar:
+        prof = altitude_profile(sc, points=points, progress=bar)
+    if kind == ".csv":
+        from . import tables
+
+        write_atomic(path, tables.to_csv(prof))
+    else:
+        import io
+
+        fig = plot_profile(prof, title=sc.name, crossover=crossovers(sc))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120, metadata={"Software": None})
+        write_atomic(path, buf.getvalue())
+    log.info("wrote %s", path)
+
+
+@cli.command()
+@_verbosity
 @click.argument("scenario_a")
 @click.argument("scenario_b")
 @_format_option
@@ -260,6 +367,7 @@ def systems(ctx, catalog_path):
 
 
 @systems.command("show")
+@_verbosity
 @click.argument("system_id")
 @click.pass_obj
 def systems_show(catalog, system_id):
@@ -291,6 +399,7 @@ def systems_show(catalog, system_id):
 
 
 @cli.command()
+@_verbosity
 @click.argument("scenario")
 def validate(scenario):
     """Check a scenario file and report every problem found (exit 2 if any).
