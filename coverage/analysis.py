@@ -67,6 +67,10 @@ def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -
     return Result(scenario=scenario, region_zones=zones, altitude_stats=stats)
 
 
+_ENVELOPE_COLUMNS = ("altitude_m", "site", "system", "limited_by", "outer_km", "inner_km",
+                     "horizon_km")
+
+
 @lru_cache(maxsize=8)
 def _zones(region, sectors, belt_km, reach_km) -> Zones:
     # Zones depend on the scenario only through these; the reach is rounded up to 100 km so
@@ -143,8 +147,8 @@ class Result:
                              "limited_by": e.limited_by, "outer_km": e.outer_km,
                              "inner_km": e.inner_km, "horizon_km": e.horizon_km})
                 geoms.append(g)
-        return gpd.GeoDataFrame(recs, geometry=list(self._to_wgs84(geoms)) if geoms else [],
-                                crs="EPSG:4326")
+        return gpd.GeoDataFrame(recs, columns=list(_ENVELOPE_COLUMNS),
+                                geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
 
     @cached_property
     def unions(self):
@@ -172,8 +176,8 @@ class Result:
                     recs.append({"altitude_m": st.altitude_m, "zone": zone, "rank": rank,
                                  "area_km2": p.area / 1e6})
                     geoms.append(p)
-        return gpd.GeoDataFrame(recs, geometry=list(self._to_wgs84(geoms)) if geoms else [],
-                                crs="EPSG:4326")
+        return gpd.GeoDataFrame(recs, columns=["altitude_m", "zone", "rank", "area_km2"],
+                                geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
 
     @cached_property
     def zone_geometries(self):

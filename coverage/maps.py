@@ -178,8 +178,9 @@ def map_data(result, compare=None) -> dict:
     all_geoms = [z.region_geom] + [g for st in result.altitude_stats for g in st.polygons
                                    if not g.is_empty]
     bx0, by0, bx1, by1 = shapely.total_bounds(np.array([ll(g) for g in all_geoms], dtype=object))
-    view = (max(bx0 - 2.0, -180.0), max(by0 - 1.5, -90.0), min(bx1 + 2.0, 180.0),
-            min(by1 + 1.5, 90.0))
+    # Context countries well beyond the coverage, so that no clipped edge shows on screen.
+    view = (max(bx0 - 8.0, -180.0), max(by0 - 5.0, -90.0), min(bx1 + 8.0, 180.0),
+            min(by1 + 5.0, 90.0))
 
     delta = None
     if compare is not None:
@@ -310,6 +311,16 @@ def build_map(result, *, tiles: str = "osm", compare=None):
         raise InputError("can only compare scenarios of the same region", entry="compare",
                          value=compare.scenario.region)
 
+    class _Raw(Element):
+        """Text placed in the page as it is. branca's Element compiles its text as a Jinja
+        template, which would run template code hidden in a scenario's names."""
+
+        _template = Template("{{ this.text }}")
+
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
+
     data = map_data(result, compare)
     m = folium.Map(location=None, tiles=None, control_scale=True, prefer_canvas=False,
                    zoom_control=True)
@@ -320,13 +331,13 @@ def build_map(result, *, tiles: str = "osm", compare=None):
     leaflet_js, leaflet_css = _leaflet_assets()
     own_js, own_css = _own_assets()
     root = m.get_root()
-    root.header.add_child(Element(f"<title>{html.escape(data['meta']['title'])}</title>"),
+    root.header.add_child(_Raw(f"<title>{html.escape(data['meta']['title'])}</title>"),
                           name="adcov_title")
-    root.header.add_child(Element(f"<style>{leaflet_css}</style>"), name="leaflet_css")
-    root.header.add_child(Element(f"<style>{own_css}</style>"), name="adcov_css")
-    root.header.add_child(Element(f"<script>{leaflet_js}</script>"), name="leaflet_js")
-    root.header.add_child(Element(f"<script>{own_js}</script>"), name="adcov_js")
-    root.html.add_child(Element(
+    root.header.add_child(_Raw(f"<style>{leaflet_css}</style>"), name="leaflet_css")
+    root.header.add_child(_Raw(f"<style>{own_css}</style>"), name="adcov_css")
+    root.header.add_child(_Raw(f"<script>{leaflet_js}</script>"), name="leaflet_js")
+    root.header.add_child(_Raw(f"<script>{own_js}</script>"), name="adcov_js")
+    root.html.add_child(_Raw(
         f'<script type="application/json" id="adcov-data">{_script_json(data)}</script>'),
         name="adcov_data")
 

@@ -29,7 +29,11 @@
     var s = fmt(100 * x, 1);
     return (x > 0 ? "+" : "") + s + " pp";
   }
-  function altLabel(a) { return a >= 1000 ? fmt(a / 1000, a % 1000 ? 1 : 0) + " km" : fmt(a, 0) + " m"; }
+  function altLabel(a) {
+    if (a < 1000) { return fmt(a, a % 1 ? 1 : 0) + " m"; }
+    var km = a / 1000;
+    return (Math.round(km * 100) / 100).toLocaleString("en-US", {maximumFractionDigits: 2}) + " km";
+  }
 
   function table(headers, rows) {
     var thead = el("thead", null, [el("tr", null, headers.map(function (h) { return el("th", {text: h}); }))]);
@@ -250,8 +254,10 @@
           box.appendChild(el("div", {className: "adcov-legend-row"}, [s, " " + label]));
         }
         data.legend.forEach(function (f) { swatch(f.color, f.family + " envelope / site"); });
-        swatch("rgba(33,113,181,0.35)", "covered by ≥ 2 envelopes");
-        swatch("rgba(8,48,107,0.55)", "covered by ≥ 3 envelopes");
+        if (!data.compare) {
+          swatch("rgba(33,113,181,0.35)", "covered by ≥ 2 envelopes");
+          swatch("rgba(8,48,107,0.55)", "covered by ≥ 3 envelopes");
+        }
         swatch("#ff2d95", "gap (uncovered, > " + fmt(data.meta.min_gap_km2, 0) + " km²)", "adcov-swatch-gap");
         if (data.compare) { swatch("#2ea043", "gained in " + data.compare.label_b); swatch("#e5534b", "lost in " + data.compare.label_b); }
         box.appendChild(el("div", {className: "adcov-note", text: data.meta.assumptions}));
