@@ -11,8 +11,9 @@ from .errors import InputError
 __all__ = ["write_atomic", "check_output_path"]
 
 
-def check_output_path(out, inputs=()) -> Path:
-    """Refuse an output path that is a directory, sits in a missing folder or is one of the inputs."""
+def check_output_path(out, inputs=(), *, force: bool = False) -> Path:
+    """Refuse an output path that is a directory, sits in a missing folder, is one of the
+    inputs, or exists already (unless ``force``)."""
     out = Path(out)
     if out.is_dir():
         raise InputError("is a directory; give a file name", file=out, entry="output")
@@ -20,8 +21,11 @@ def check_output_path(out, inputs=()) -> Path:
         raise InputError("folder does not exist", file=out, entry="output",
                          value=str(out.parent))
     for p in inputs:
-        if p is not None and Path(p).exists() and out.exists() and out.resolve() == Path(p).resolve():
+        if p is not None and Path(p).exists() and out.resolve() == Path(p).resolve():
             raise InputError("output would overwrite an input file", file=out, entry="output")
+    if out.exists() and not force:
+        raise InputError("exists already; pass --force to overwrite it", file=out,
+                         entry="output")
     return out
 
 

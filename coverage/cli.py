@@ -86,7 +86,7 @@ def cli(verbose: int, quiet: bool):
       adcov compare belarus-2021 belarus-2023
       adcov systems show S-400/40N6
     """
-    _STATE.update(quiet=False, verbose=0)
+    _STATE.update(quiet=False, verbose=0, force=False)
     _set_verbosity(verbose, quiet)
 
 
@@ -128,7 +128,7 @@ class _progress:
         return False
 
 
-_STATE = {"quiet": False, "verbose": 0}
+_STATE = {"quiet": False, "verbose": 0, "force": False}
 
 
 def _scenario(name_or_path):
@@ -137,13 +137,26 @@ def _scenario(name_or_path):
     return Scenario.resolve(name_or_path or DEFAULT_SCENARIO)
 
 
+def _check_out(output, inputs=()):
+    from ._io import check_output_path
+
+    return check_output_path(output, inputs, force=_STATE["force"])
+
+
+def _force(fn):
+    """--force on every command that writes a file."""
+    return click.option("--force", is_flag=True, expose_value=False,
+                        help="Overwrite the output file if it exists.",
+                        callback=lambda ctx, p, v: _STATE.update(force=bool(v)))(fn)
+
+
 def _emit(text: str, output: str | None, inputs=()):
-    from ._io import check_output_path, write_atomic
+    from ._io import write_atomic
 
     if output in (None, "-"):
         click.echo(text, nl=False)
         return
-    path = check_output_path(output, inputs)
+    path = _check_out(output, inputs)
     write_atomic(path, text)
     log.info("wrote %s", path)
 
@@ -166,6 +179,7 @@ _output_option = click.option("-o", "--output", type=click.Path(dir_okay=True),
 
 @cli.command()
 @_verbosity
+@_force
 @click.argument("scenario", required=False)
 @_format_option
 @_output_option
@@ -188,9 +202,8 @@ def stats(scenario, fmt, output, overlaps):
 
     sc = _scenario(scenario)
     if output not in (None, "-"):
-        from ._io import check_output_path
 
-        check_output_path(output, [sc.path])
+        _check_out(output, [sc.path])
     result = _analyze(sc)
     if fmt == "csv":
         text = tables.to_csv(result.zones)
@@ -205,6 +218,7 @@ def stats(scenario, fmt, output, overlaps):
 
 @cli.command("map")
 @_verbosity
+@_force
 @click.argument("scenario", required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=True),
               help="The HTML file to write (self-contained; opens offline).")
@@ -224,12 +238,11 @@ def map_command(scenario, output, tiles, compare_with):
       adcov map belarus-2023 --tiles none -o map.html
       adcov map belarus-2021 --compare belarus-2023 -o change.html
     """
-    from ._io import check_output_path
     from .maps import map_html
 
     sc = _scenario(scenario)
     other = _scenario(compare_with) if compare_with else None
-    check_output_path(output, [sc.path] + ([other.path] if other else []))
+    _check_out(output, [sc.path] + ([other.path] if other else []))
     result = _analyze(sc)
     # The map is drawn for B with A as the reference: gained = B covers, A does not.
     if other is not None:
@@ -241,6 +254,7 @@ def map_command(scenario, output, tiles, compare_with):
 
 @cli.command()
 @_verbosity
+@_force
 @click.argument("scenario", required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=True),
               help="File to write: .geojson (RFC 7946), .gpkg (GeoPackage) or .kml (KML 2.2).")
@@ -254,21 +268,21 @@ def export(scenario, output):
       adcov export belarus-2023 -o coverage.kml      # Google Earth
       adcov export my.toml -o coverage.geojson
     """
-    from ._io import check_output_path
     from .export import FORMATS, write
 
-    path = check_output_path(output, [])
+    path = _check_out(output, [])
     if path.suffix.lower() not in FORMATS:
         raise InputError(f"unknown export format; use one of {', '.join(sorted(FORMATS))}",
                          file=path, entry="output", value=path.suffix)
     sc = _scenario(scenario)
-    check_output_path(output, [sc.path])
+    _check_out(output, [sc.path])
     write(_analyze(sc), path)
     log.info("wrote %s", path)
 
 
 @cli.command()
 @_verbosity
+@_force
 @click.argument("scenario", required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=True),
               help="profile.png (plot) or profile.csv (table).")
@@ -284,16 +298,16 @@ def profile(scenario, output, points):
       adcov profile belarus-2023 -o profile.png
       adcov profile belarus-2021 -o profile.csv --points 60
     """
-    from ._io import check_output_path, write_atomic
+    from ._io import write_atomic
     from .profile import altitude_profile, crossovers, plot_profile
 
-    path = check_output_path(output, [])
+    path = _check_out(output, [])
     kind = path.suffix.lower()
     if kind not in (".png", ".csv"):
         raise InputError("profile output must end in .png or .csv", file=path, entry="output",
                          value=path.suffix)
     sc = _scenario(scenario)
-    check_output_path(output, [sc.path])
+    _check_out(output, [sc.path])
     with _progress("altitudes") as bar:
         prof = altitude_profile(sc, points=points, progress=bar)
     if kind == ".csv":
@@ -312,6 +326,7 @@ def profile(scenario, output, points):
 
 @cli.command()
 @_verbosity
+@_force
 @click.argument("scenario_a")
 @click.argument("scenario_b")
 @_format_option

@@ -37,9 +37,34 @@ def rounded(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: A spreadsheet reads a cell starting with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value):
+    """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe.
+
+    Numbers are left alone (a negative number is not a formula).
+
+    >>> print(neutralise_formula('=HYPERLINK("http://x")'))
+    '=HYPERLINK("http://x")
+    >>> neutralise_formula(-3.5)
+    -3.5
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def to_csv(df: pd.DataFrame) -> str:
+    """CSV text: rounded numbers, and text cells that cannot run as spreadsheet formulas."""
+    out = rounded(df)
+    for col in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = out[col].map(neutralise_formula)
+    out.columns = [neutralise_formula(c) for c in out.columns]
     buf = io.StringIO()
-    rounded(df).to_csv(buf, index=False, lineterminator="\n")
+    out.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue()
 
 
