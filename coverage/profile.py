@@ -45,7 +45,7 @@ def crossover_altitude_m(max_range_km, antenna_height_m, lat_deg, *, k_factor=4 
 
     Examples
     --------
-    A 75 km missile on a 24 m mast turns range-limited at about 190 m:
+    A 75 km missile on a 24 m mast turns range-limited at about 180 m:
 
     >>> round(crossover_altitude_m(75.0, 24.0, 53.0))
     176
