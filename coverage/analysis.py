@@ -120,7 +120,13 @@ class Result:
                 "altitudes_m": list(s.altitudes_m)}
 
     def at(self, altitude_m: float) -> AltitudeStats:
-        """The raw per-altitude statistics (LAEA geometry) for one altitude of the scenario."""
+        """The raw per-altitude statistics (LAEA geometry) for one altitude of the scenario.
+
+        Parameters
+        ----------
+        altitude_m : float
+            One of the scenario's target altitudes. [m]
+        """
         for st in self.altitude_stats:
             if st.altitude_m == float(altitude_m):
                 return st

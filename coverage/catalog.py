@@ -89,6 +89,7 @@ class Citation:
     note: str = ""
 
     def describe(self) -> str:
+        """``[confidence] publisher, date: title (note)``."""
         text = f"[{self.confidence}] {self.reference.cite()}"
         return f"{text} ({self.note})" if self.note else text
 

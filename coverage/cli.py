@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from . import __version__
 from .errors import InputError
 
 log = logging.getLogger("coverage")
@@ -71,7 +72,7 @@ def _verbosity(fn):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More messages (twice: debug, with tracebacks).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-@click.version_option(package_name="airdefense-coverage", prog_name="adcov")
+@click.version_option(version=__version__, prog_name="adcov")
 def cli(verbose: int, quiet: bool):
     """Air-defense coverage analysis: geodesic engagement envelopes per target altitude,
     clipped to a country's borders, with coverage and gap statistics by border sector.

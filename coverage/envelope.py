@@ -99,8 +99,19 @@ class Envelope:
                 tolerance_m: float = RING_TOLERANCE_M):
         """The envelope as a shapely polygon.
 
-        In the LAEA centred on (lon0, lat0) [m] when given, else in lon/lat [deg] with longitudes
-        kept continuous around the site (they may pass 180 for a ring across the antimeridian).
+        Parameters
+        ----------
+        lon0, lat0 : float, optional
+            Centre of the LAEA projection to build the polygon in. [deg]
+        tolerance_m : float, default 50
+            Largest distance between the polygon and the true geodesic circle. [m]
+
+        Returns
+        -------
+        shapely.Polygon
+            In the LAEA centred on (lon0, lat0) [m] when given, else in lon/lat [deg] with
+            longitudes kept continuous around the site (they may pass 180 for a ring across the
+            antimeridian).
         """
         return envelope_polygons([self], lon0, lat0, tolerance_m=tolerance_m)[0]
 
@@ -194,7 +205,22 @@ def envelope_radii(max_range_km, min_range_km, max_altitude_m, min_altitude_m,
 
 
 def envelopes(sites: Sequence[Site], altitude_m: float, *, k_factor=DEFAULT_K_FACTOR) -> list[Envelope]:
-    """Envelopes of many sites at one target altitude (computed in one vectorised pass)."""
+    """Envelopes of many sites at one target altitude (computed in one vectorised pass).
+
+    Parameters
+    ----------
+    sites : sequence of Site
+        The sites, each with its system.
+    altitude_m : float
+        Target altitude above the radars' ground. [m]
+    k_factor : float, default 4/3
+        Effective Earth radius factor for the radar horizon. [-]
+
+    Returns
+    -------
+    list of Envelope
+        One per site, in order (empty envelopes included, with their ``limited_by``).
+    """
     if not sites:
         return []
     sy = [s.system for s in sites]
@@ -217,7 +243,21 @@ def envelopes(sites: Sequence[Site], altitude_m: float, *, k_factor=DEFAULT_K_FA
 
 
 def envelope(site: Site, altitude_m: float, *, k_factor=DEFAULT_K_FACTOR) -> Envelope:
-    """Envelope of one site at one target altitude. See :func:`envelope_radii` for the model."""
+    """Envelope of one site at one target altitude. See :func:`envelope_radii` for the model.
+
+    Parameters
+    ----------
+    site : Site
+        The site and its system.
+    altitude_m : float
+        Target altitude above the radar's ground. [m]
+    k_factor : float, default 4/3
+        Effective Earth radius factor for the radar horizon. [-]
+
+    Returns
+    -------
+    Envelope
+    """
     return envelopes([site], altitude_m, k_factor=k_factor)[0]
 
 
@@ -227,8 +267,22 @@ def envelope_polygons(envs: Iterable[Envelope], lon0: float | None = None,
 
     Vertices lie exactly on the geodesic circles (WGS84, ``Geod.fwd``), close enough together
     that the polygon stays within ``min(tolerance_m, RING_RELATIVE_TOLERANCE * radius)`` of the
-    circle. Returns an object array of shapely geometries (empty polygons for empty envelopes),
-    in the LAEA centred on (lon0, lat0) when given, else in lon/lat around each site.
+    circle.
+
+    Parameters
+    ----------
+    envs : iterable of Envelope
+        The envelopes.
+    lon0, lat0 : float, optional
+        Centre of the LAEA projection to build the polygons in. [deg]
+    tolerance_m : float, default 50
+        Largest distance between a polygon and its true geodesic circle. [m]
+
+    Returns
+    -------
+    ndarray of shapely geometries
+        Empty polygons for empty envelopes; in the LAEA centred on (lon0, lat0) [m] when given,
+        else in lon/lat [deg] around each site.
     """
     envs = list(envs)
     lon, lat, rad, start, width, count, owner, kind = [], [], [], [], [], [], [], []

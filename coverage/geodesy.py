@@ -263,7 +263,7 @@ def geodesic_circle_area_km2(radius_km, *, lat_deg=None, radius_m=MEAN_EARTH_RAD
         Geodesic radius of the disc, measured along the surface. [km]
     lat_deg : float, optional
         If given, the sphere's radius is the Gaussian radius at this latitude, which matches the
-        ellipsoid's geodesic disc to about 1e-5 for discs a few hundred km across.
+        ellipsoid's geodesic disc to about 1e-5 for discs a few hundred km across. [deg]
     radius_m : float, default 6,371 km
         Sphere radius when ``lat_deg`` is not given. [m]
 

@@ -40,8 +40,25 @@ def crossover_altitude_m(max_range_km, antenna_height_m, lat_deg, *, k_factor=4 
     """Target altitude where the radar horizon and the slant-range limit give the same ground
     radius: horizon-limited below, range-limited above. [m]
 
-    ``nan`` when the envelope is range-limited even at ground level (short-range systems on a
-    tall mast), or horizon-limited up to ``max_altitude_m``.
+    Parameters
+    ----------
+    max_range_km : float
+        Maximum slant range of the missile. [km]
+    antenna_height_m : float
+        Radar antenna height above its ground. [m]
+    lat_deg : float
+        Site latitude, for the Gaussian radius of curvature. [deg]
+    k_factor : float, default 4/3
+        Effective Earth radius factor for the radar horizon. [-]
+    max_altitude_m : float, default 1e6
+        Upper end of the search (the system's ceiling). [m]
+
+    Returns
+    -------
+    float
+        The crossover altitude [m]; ``nan`` when the envelope is range-limited even at ground
+        level (short-range systems on a tall mast), or horizon-limited up to
+        ``max_altitude_m``.
 
     Examples
     --------

@@ -266,7 +266,9 @@ class Overlay:
 
     def _zone_row(self, zc: _ZoneCells, cd) -> tuple[dict, list]:
         layers, layer_full = cd["layers"], cd["layer_full"]
-        covered = [self._covered_in_zone(zc, layers[k], layer_full[k]) for k in range(MAX_DEPTH)]
+        # Summed piece by piece, a fully covered zone can come out a few ulps above its area.
+        covered = [min(self._covered_in_zone(zc, layers[k], layer_full[k]), zc.area_m2)
+                   for k in range(MAX_DEPTH)]
         depth_sum = self._depth_integral(zc, cd)
         gaps = self._gaps(zc, layers[0], layer_full[0])
         gap_areas = [float(p.area) for p in gaps]
