@@ -211,7 +211,43 @@ class Result:
 
         return build_map(self, tiles=tiles, compare=compare)
 
+    def profile(self, *, points: int = 30, altitudes_m=None):
+        """Covered fraction against target altitude for the region and each sector.
+
+        Parameters
+        ----------
+        points : int, default 30
+            Log-spaced altitudes from 10 m to the highest ceiling of the scenario's systems.
+        altitudes_m : sequence of float, optional
+            Explicit target altitudes instead. [m]
+
+        Returns
+        -------
+        pandas.DataFrame
+            See :func:`coverage.profile.altitude_profile`; plot it with
+            :func:`coverage.profile.plot_profile`.
+        """
+        from .profile import altitude_profile
+
+        return altitude_profile(self.scenario, altitudes_m, points=points)
+
     # ------------------------------------------------------------------ export
+    def to_file(self, path):
+        """Write the GIS layers to ``path`` (.geojson, .gpkg or .kml; see :mod:`coverage.export`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Output file; its extension chooses the format. Written whole or not at all.
+
+        Returns
+        -------
+        pathlib.Path
+        """
+        from .export import write
+
+        return write(self, path)
+
     def to_dict(self, *, overlaps: bool = True) -> dict:
         """The statistics as plain data, rounded as in output files (the JSON of
         ``adcov stats --format json``)."""

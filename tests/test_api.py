@@ -333,3 +333,19 @@ def test_result_map(result):
 
     m = result.map(tiles="none")
     assert isinstance(m, folium.Map)
+
+
+def test_result_profile_and_to_file(tmp_path):
+    """Result.profile() and Result.to_file() are the orchestrator's shortcuts to the profile and
+    the GIS export."""
+    import pyogrio
+
+    from coverage import Scenario, analyze
+
+    res = analyze(Scenario.builtin("belarus-2021"))
+    prof = res.profile(points=25)
+    assert prof.altitude_m.nunique() >= 25
+    assert set(prof.zone) == {"BLR", "west", "south", "east"}
+    out = res.to_file(tmp_path / "r.gpkg")
+    names = [n for n, _ in pyogrio.list_layers(out)]
+    assert names == ["sites", "envelopes", "unions", "gaps", "zones", "borders"]
