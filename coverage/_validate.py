@@ -37,7 +37,10 @@ def number(value, *, file, entry, bounds: Bounds | None = None, error=InputError
     """A finite real number (not a bool, not a string) inside ``bounds``, as float."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise error("must be a number", file=file, entry=entry, value=value)
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an integer too large for a float (TOML and JSON allow them)
+        raise error("must be a finite number", file=file, entry=entry, value=value) from None
     if not math.isfinite(x):
         raise error("must be a finite number", file=file, entry=entry, value=value)
     if bounds is not None and not bounds.contains(x):
@@ -57,6 +60,9 @@ def text(value, *, file, entry, error=InputError, allow_empty=False, max_length=
                     value=value)
     if any(ord(c) < 32 and c not in "\t\n" for c in s):
         raise error("contains control characters", file=file, entry=entry, value=value)
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in s):
+        raise error("contains an unpaired surrogate (not valid Unicode text)", file=file,
+                    entry=entry, value=value)
     return s
 
 

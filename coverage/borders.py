@@ -277,7 +277,10 @@ def build_zones(region: str, sectors: dict | None = None, *, belt_km: float = 50
     # Neighbour territory within reach of the region, in LAEA.
     forward = {}
     nbr_geoms = {}
-    limit = rg.buffer((reach_km + 50.0) * 1000.0, quad_segs=8) if reach_km > 0 else None
+    # Buffering the convex hull, not the region itself: as good a superset of what envelopes
+    # can reach, and fast for regions with long, intricate coasts (Canada, Antarctica).
+    limit = (shapely.convex_hull(rg).buffer((reach_km + 50.0) * 1000.0, quad_segs=8)
+             if reach_km > 0 and sectors else None)
     for name, codes in sectors.items():
         parts = []
         for code in codes:

@@ -204,7 +204,7 @@ def stats(scenario, fmt, output, overlaps):
     sc = _scenario(scenario)
     if output not in (None, "-"):
 
-        _check_out(output, [sc.path])
+        _check_out(output, sc.input_paths)
     result = _analyze(sc)
     if fmt == "csv":
         text = tables.to_csv(result.zones)
@@ -214,7 +214,7 @@ def stats(scenario, fmt, output, overlaps):
     else:
         want = overlaps if overlaps is not None else len(sc.sites) <= AUTO_OVERLAP_MAX_SITES
         text = tables.to_json(result.to_dict(overlaps=want))
-    _emit(text, output, inputs=[sc.path])
+    _emit(text, output, inputs=sc.input_paths)
 
 
 @cli.command("map")
@@ -243,14 +243,14 @@ def map_command(scenario, output, tiles, compare_with):
 
     sc = _scenario(scenario)
     other = _scenario(compare_with) if compare_with else None
-    _check_out(output, [sc.path] + ([other.path] if other else []))
+    _check_out(output, sc.input_paths + (other.input_paths if other else []))
     result = _analyze(sc)
     # The map is drawn for B with A as the reference: gained = B covers, A does not.
     if other is not None:
         text = map_html(_analyze(other), tiles=tiles, compare=result)
     else:
         text = map_html(result, tiles=tiles)
-    _emit(text, output, inputs=[sc.path] + ([other.path] if other else []))
+    _emit(text, output, inputs=sc.input_paths + (other.input_paths if other else []))
 
 
 @cli.command()
@@ -276,7 +276,7 @@ def export(scenario, output):
         raise InputError(f"unknown export format; use one of {', '.join(sorted(FORMATS))}",
                          file=path, entry="output", value=path.suffix)
     sc = _scenario(scenario)
-    _check_out(output, [sc.path])
+    _check_out(output, sc.input_paths)
     write(_analyze(sc), path)
     log.info("wrote %s", path)
 
@@ -308,7 +308,7 @@ def profile(scenario, output, points):
         raise InputError("profile output must end in .png or .csv", file=path, entry="output",
                          value=path.suffix)
     sc = _scenario(scenario)
-    _check_out(output, [sc.path])
+    _check_out(output, sc.input_paths)
     with _progress("altitudes") as bar:
         prof = altitude_profile(sc, points=points, progress=bar)
     if kind == ".csv":
@@ -350,7 +350,7 @@ def compare(scenario_a, scenario_b, fmt, output):
         text = tables.to_markdown(table, title=f"{a.label} vs {b.label}", group="altitude_m")
     else:
         text = tables.to_json({"a": a.label, "b": b.label, "zones": table})
-    _emit(text, output, inputs=[a.path, b.path])
+    _emit(text, output, inputs=a.input_paths + b.input_paths)
 
 
 @cli.group(invoke_without_command=True)

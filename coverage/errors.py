@@ -51,13 +51,19 @@ class InputError(CoverageError, ValueError):
         """The error as one line: ``file: entry: message (got value)``."""
         parts = []
         if self.file:
-            parts.append(self.file)
+            parts.append(_printable(self.file))
         if self.entry:
-            parts.append(self.entry)
+            parts.append(_printable(self.entry))
         text = ": ".join(parts + [self.message])
         if self.has_value:
             text += f" (got {_short_repr(self.value)})"
         return " ".join(text.split())
+
+
+def _printable(text: str) -> str:
+    """Text with control and other non-printable characters shown as escapes, so that an error
+    message cannot carry terminal control sequences."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _short_repr(value, limit: int = 80) -> str:

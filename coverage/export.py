@@ -80,7 +80,12 @@ def layers(result) -> dict:
 
 
 def _round(geom):
-    return shapely.transform(geom, lambda xy: np.round(xy, _DECIMALS) + 0.0)
+    """Coordinates on a 1e-6 degree grid, with whatever collapses there (hairline slivers at the
+    antimeridian seam) removed, and polygons re-oriented counter-clockwise."""
+    snapped = shapely.set_precision(geom, 10.0 ** -_DECIMALS)
+    if snapped.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection"):
+        snapped = shapely.orient_polygons(snapped, exterior_cw=False)
+    return shapely.transform(snapped, lambda xy: np.round(xy, _DECIMALS) + 0.0)
 
 
 def _clean(value):
@@ -102,9 +107,12 @@ def to_geojson(result) -> str:
         for rec, geom in zip(props.to_dict("records"), gdf.geometry):
             if geom is None or geom.is_empty:
                 continue
+            geom = _round(geom)
+            if geom.is_empty:
+                continue
             feats.append({"type": "Feature",
                           "properties": {"layer": name, **{k: _clean(v) for k, v in rec.items()}},
-                          "geometry": json.loads(shapely.to_geojson(_round(geom)))})
+                          "geometry": json.loads(shapely.to_geojson(geom))})
     doc = {"type": "FeatureCollection", "name": result.scenario.label, "features": feats}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
 

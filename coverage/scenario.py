@@ -107,6 +107,12 @@ class Scenario:
     description: str = ""
     catalog: Catalog | None = field(default=None, compare=False, repr=False)
     path: Path | None = field(default=None, compare=False)
+    sites_path: Path | None = field(default=None, compare=False)
+
+    @property
+    def input_paths(self) -> list[Path]:
+        """The files this scenario was read from (never to be overwritten by an output)."""
+        return [p for p in (self.path, self.sites_path) if p is not None]
 
     def __post_init__(self):
         if self.sectors is None:
@@ -200,6 +206,8 @@ def _load_toml(path: Path, fail) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         fail(ScenarioError(f"malformed TOML: {exc}", file=path))
+    except (ValueError, RecursionError) as exc:  # e.g. a 5,000-digit integer, deep nesting
+        fail(ScenarioError(f"malformed TOML: {type(exc).__name__}: {str(exc)[:120]}", file=path))
 
 
 def _build(doc: dict, path: Path, catalog: Catalog, problems: list) -> Scenario | None:
@@ -251,12 +259,15 @@ def _build(doc: dict, path: Path, catalog: Catalog, problems: list) -> Scenario 
                     catalog = updated
 
     sites: list[Site] = []
+    sites_path = None
     if "sites" in doc and "sites_file" in doc:
         problems.append(ScenarioError("give either [[sites]] or sites_file, not both", file=path,
                                       entry="sites_file", value=doc["sites_file"]))
     elif "sites_file" in doc:
         rows = attempt(_rows_from_file, doc["sites_file"], path, default=[])
         sites = _sites(rows, catalog, problems, broken)
+        if isinstance(doc["sites_file"], str):
+            sites_path = _sites_file_path(doc["sites_file"], path)
     elif "sites" in doc:
         raw = doc["sites"]
         if not isinstance(raw, list):
@@ -272,7 +283,7 @@ def _build(doc: dict, path: Path, catalog: Catalog, problems: list) -> Scenario 
         return None
     return Scenario(name=name, sites=tuple(sites), region=region, altitudes_m=altitudes,
                     k_factor=k_factor, belt_km=belt_km, min_gap_km2=min_gap, sectors=sectors,
-                    description=description, catalog=catalog, path=path)
+                    description=description, catalog=catalog, path=path, sites_path=sites_path)
 
 
 def _with_file(exc: InputError, path) -> InputError:
@@ -297,7 +308,7 @@ def _altitudes(raw, path) -> tuple[float, ...]:
 def _rows_from_file(ref, scenario_path: Path) -> list:
     """(file, entry, mapping) for each site row of a CSV or GeoJSON sites file."""
     v.text(ref, file=scenario_path, entry="sites_file", error=ScenarioError)
-    path = (scenario_path.parent / ref) if not Path(ref).is_absolute() else Path(ref)
+    path = _sites_file_path(ref, scenario_path)
 
     def fail(exc):
         raise exc
@@ -314,11 +325,19 @@ def _rows_from_file(ref, scenario_path: Path) -> list:
                         entry="sites_file", value=ref)
 
 
+def _sites_file_path(ref: str, scenario_path: Path) -> Path:
+    """A sites_file reference, relative to the scenario file unless absolute."""
+    return (scenario_path.parent / ref) if not Path(ref).is_absolute() else Path(ref)
+
+
 def _csv_rows(text: str, path: Path) -> list:
     if not text.strip():
         raise ScenarioError("is empty", file=path)
     reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise ScenarioError(f"malformed CSV: {exc}", file=path, entry="header") from None
     unknown = [h for h in header if h not in _SITE_KEYS]
     if unknown:
         raise ScenarioError(f"unknown column; valid columns are {', '.join(sorted(_SITE_KEYS))}",
@@ -330,11 +349,20 @@ def _csv_rows(text: str, path: Path) -> list:
     if len(set(header)) != len(header):
         raise ScenarioError("column given twice", file=path, entry="header", value=header)
     rows = []
-    for i, row in enumerate(reader):
+    i = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a cell longer than the csv module's field limit
+            raise ScenarioError(f"malformed CSV: {exc}", file=path,
+                                entry=f"line {reader.line_num}") from None
+        i += 1
         line = reader.line_num
         if None in row:
             raise ScenarioError("has more cells than the header", file=path,
-                                entry=f"row {i + 1} (line {line})", value=row[None])
+                                entry=f"row {i} (line {line})", value=row[None])
         clean = {}
         for key, cell in row.items():
             key = key.strip()
@@ -342,7 +370,7 @@ def _csv_rows(text: str, path: Path) -> list:
             if cell == "":
                 continue
             clean[key] = _csv_number(cell) if key in _SITE_NUMBERS else cell
-        rows.append((path, f"row {i + 1} (line {line})", clean))
+        rows.append((path, f"row {i} (line {line})", clean))
     if not rows:
         raise ScenarioError("has a header but no site rows", file=path)
     return rows
@@ -360,6 +388,9 @@ def _geojson_rows(text: str, path: Path) -> list:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError(f"malformed JSON: {exc.msg} at line {exc.lineno}", file=path) from None
+    except (ValueError, RecursionError) as exc:  # e.g. a 5,000-digit integer, deep nesting
+        raise ScenarioError(f"malformed JSON: {type(exc).__name__}: {str(exc)[:120]}",
+                            file=path) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise ScenarioError("must be a GeoJSON FeatureCollection", file=path, entry="type",
                             value=doc.get("type") if isinstance(doc, dict) else type(doc).__name__)

@@ -65,9 +65,37 @@ class _Grid:
         gx, gy = np.meshgrid(xs, ys)
         gx, gy = gx.ravel(), gy.ravel()
         self.boxes = shapely.box(gx, gy, gx + cell_m, gy + cell_m)
+        self.x0, self.y0 = gx, gy
+        self.cell_m = cell_m
         self.cell_area = cell_m * cell_m
         self.tree = STRtree(self.boxes)
         self.size = len(self.boxes)
+
+    def cut(self, geom, cells: np.ndarray) -> np.ndarray:
+        """``geom ∩ cell`` for each of ``cells``, by recursive halving.
+
+        Intersecting a large geometry (a country with a long coast) with thousands of cells one
+        by one costs cells x vertices; halving the block of cells and the geometry with it costs
+        about vertices x log(cells).
+        """
+        if len(cells) <= 16 or shapely.get_num_coordinates(geom) <= 2000:
+            return shapely.intersection(self.boxes[cells], geom)
+        x0, y0 = self.x0[cells], self.y0[cells]
+        if np.ptp(x0) >= np.ptp(y0):
+            split = np.median(x0)
+            low = x0 < split if (x0 < split).any() else x0 <= split
+        else:
+            split = np.median(y0)
+            low = y0 < split if (y0 < split).any() else y0 <= split
+        out = np.empty(len(cells), dtype=object)
+        for part in (low, ~low):
+            if not part.any():
+                continue
+            sub = cells[part]
+            block = shapely.box(self.x0[sub].min(), self.y0[sub].min(),
+                                self.x0[sub].max() + self.cell_m, self.y0[sub].max() + self.cell_m)
+            out[part] = self.cut(shapely.intersection(geom, block), sub)
+        return out
 
 
 @dataclass
@@ -93,7 +121,7 @@ class _ZoneCells:
         pieces = boxes.copy()
         cut = ~full
         if cut.any():
-            pieces[cut] = shapely.intersection(boxes[cut], geom)
+            pieces[cut] = grid.cut(geom, cells[cut])
         area = shapely.area(pieces)
         keep = area > 0
         cells, full, pieces, area = cells[keep], full[keep], pieces[keep], area[keep]
@@ -115,7 +143,7 @@ class _LineCells:
         if geom.is_empty:
             return cls(np.empty(0, int), np.empty(0, object), np.empty(0))
         cells = np.sort(grid.tree.query(geom, predicate="intersects"))
-        pieces = shapely.intersection(grid.boxes[cells], geom)
+        pieces = grid.cut(geom, cells)
         length = shapely.length(pieces)
         keep = length > 0
         return cls(cells[keep], pieces[keep], length[keep])
