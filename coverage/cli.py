@@ -271,12 +271,12 @@ def export(scenario, output):
     """
     from .export import FORMATS, write
 
-    path = _check_out(output, [])
-    if path.suffix.lower() not in FORMATS:
+    suffix = Path(output).suffix.lower()
+    if suffix not in FORMATS:
         raise InputError(f"unknown export format; use one of {', '.join(sorted(FORMATS))}",
-                         file=path, entry="output", value=path.suffix)
+                         file=output, entry="output", value=suffix)
     sc = _scenario(scenario)
-    _check_out(output, sc.input_paths)
+    path = _check_out(output, sc.input_paths)
     write(_analyze(sc), path)
     log.info("wrote %s", path)
 
@@ -302,13 +302,12 @@ def profile(scenario, output, points):
     from ._io import write_atomic
     from .profile import altitude_profile, crossovers, plot_profile
 
-    path = _check_out(output, [])
-    kind = path.suffix.lower()
+    kind = Path(output).suffix.lower()
     if kind not in (".png", ".csv"):
-        raise InputError("profile output must end in .png or .csv", file=path, entry="output",
-                         value=path.suffix)
+        raise InputError("profile output must end in .png or .csv", file=output, entry="output",
+                         value=kind)
     sc = _scenario(scenario)
-    _check_out(output, sc.input_paths)
+    path = _check_out(output, sc.input_paths)
     with _progress("altitudes") as bar:
         prof = altitude_profile(sc, points=points, progress=bar)
     if kind == ".csv":
