@@ -30,6 +30,7 @@ __all__ = [
     "to_laea",
     "from_laea",
     "laea_to_lonlat",
+    "near_longitude",
 ]
 
 #: WGS84 semi-major axis. [m]
@@ -361,7 +362,7 @@ def _scalar_or_array(x):
     return float(x) if x.ndim == 0 else x
 
 
-def laea_to_lonlat(geometry, lon0: float, lat0: float):
+def laea_to_lonlat(geometry, lon0: float, lat0: float, *, split: bool = True):
     """Project a geometry from the LAEA centred on (lon0, lat0) to valid lon/lat geometry.
 
     Unlike :func:`from_laea`, the result is fit for GeoJSON (RFC 7946) and GIS tools: longitudes
@@ -375,6 +376,9 @@ def laea_to_lonlat(geometry, lon0: float, lat0: float):
         Polygonal, linear or point geometry in the LAEA. [m]
     lon0, lat0 : float
         Centre of the LAEA. [deg]
+    split : bool, default True
+        Split at the antimeridian. With False, longitudes are kept continuous within 180 degrees
+        of ``lon0`` (they may pass 180), which is what a web map wants.
 
     Returns
     -------
@@ -422,8 +426,23 @@ def laea_to_lonlat(geometry, lon0: float, lat0: float):
         elif kind == "Point":
             parts.append(from_laea(part, lon0, lat0))
         else:  # nested collections
-            parts.append(laea_to_lonlat(part, lon0, lat0))
+            parts.append(laea_to_lonlat(part, lon0, lat0, split=split))
+    if not split:
+        return _orient(shapely.union_all([near_longitude(p, lon0) for p in parts]))
     return _split_antimeridian(shapely.union_all(parts) if len(parts) > 1 else parts[0])
+
+
+def near_longitude(geometry, lon0: float):
+    """Shift each part of a lon/lat geometry by a multiple of 360 degrees so that its centre lies
+    within 180 degrees of ``lon0`` (for continuous drawing across the antimeridian)."""
+    import shapely
+
+    out = []
+    for part in shapely.get_parts(geometry):
+        x0, _, x1, _ = part.bounds
+        shift = 360.0 * np.round((0.5 * (x0 + x1) - lon0) / 360.0)
+        out.append(part if shift == 0 else shapely.transform(part, lambda xy, d=shift: xy - [d, 0.0]))
+    return shapely.union_all(out) if len(out) > 1 else out[0]
 
 
 def _split_antimeridian(geom):

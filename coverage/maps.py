@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 
 from .borders import country_bbox, country_codes, country_geometry, country_name
-from .geodesy import laea_to_lonlat
+from .geodesy import laea_to_lonlat, near_longitude
 
 __all__ = ["TILES", "FAMILY_COLORS", "build_map", "map_html"]
 
@@ -117,12 +117,16 @@ def _countries(zones, bounds) -> dict:
     feats = []
     for code in country_codes():
         bx0, by0, bx1, by1 = country_bbox(code)
-        if bx1 < x0 or bx0 > x1 or by1 < y0 or by0 > y1:
+        if by1 < y0 or by0 > y1 or not any(bx1 + k >= x0 and bx0 + k <= x1 for k in (-360, 0, 360)):
             continue
-        geom = country_geometry(code)
+        # Parts moved next to the region's longitude, so that the map is continuous across
+        # the antimeridian.
+        geom = near_longitude(country_geometry(code), zones.lon0)
         if code != zones.region:
             tol = 0.002 if code in zones.neighbour_geoms else 0.01
             geom = shapely.simplify(shapely.clip_by_rect(geom, x0, y0, x1, y1), tol)
+            if geom.is_empty:
+                continue
         role = "region" if code == zones.region else (
             "neighbour" if code in zones.neighbour_geoms else "other")
         feats.append(_feature(geom, {"iso3": code, "name": country_name(code), "role": role}))
@@ -147,13 +151,15 @@ def _table_rows(zones_df, altitude, delta=None) -> list:
 
 
 def _site_records(result, st) -> list:
+    lon0 = result.region_zones.lon0
     recs = []
     for site, env in zip(result.scenario.sites, st.envelopes):
         sy = site.system
         fam = _family(sy)
+        lon = site.lon + 360.0 * round((lon0 - site.lon) / 360.0)
         recs.append({
             "name": site.name, "system": sy.id, "system_name": sy.name, "family": fam,
-            "short": _short(sy), "color": _color(fam), "lon": site.lon, "lat": site.lat,
+            "short": _short(sy), "color": _color(fam), "lon": lon, "lat": site.lat,
             "max_range_km": sy.max_range_km, "min_range_km": sy.min_range_km,
             "max_altitude_m": sy.max_altitude_m, "min_altitude_m": sy.min_altitude_m,
             "antenna_height_m": site.effective_antenna_height_m,
@@ -172,15 +178,15 @@ def map_data(result, compare=None) -> dict:
     sc = result.scenario
 
     def ll(g):
-        return laea_to_lonlat(g, z.lon0, z.lat0)
+        # Continuous longitudes around the region, so that shapes across the antimeridian draw
+        # in one piece on the web map.
+        return laea_to_lonlat(g, z.lon0, z.lat0, split=False)
 
-    env_gdf = result.envelopes
     all_geoms = [z.region_geom] + [g for st in result.altitude_stats for g in st.polygons
                                    if not g.is_empty]
     bx0, by0, bx1, by1 = shapely.total_bounds(np.array([ll(g) for g in all_geoms], dtype=object))
     # Context countries well beyond the coverage, so that no clipped edge shows on screen.
-    view = (max(bx0 - 8.0, -180.0), max(by0 - 5.0, -90.0), min(bx1 + 8.0, 180.0),
-            min(by1 + 5.0, 90.0))
+    view = (bx0 - 8.0, max(by0 - 5.0, -90.0), bx1 + 8.0, min(by1 + 5.0, 90.0))
 
     delta = None
     if compare is not None:
@@ -204,15 +210,15 @@ def map_data(result, compare=None) -> dict:
     altitudes = []
     families = {}
     for st in result.altitude_stats:
-        part = env_gdf[env_gdf.altitude_m == st.altitude_m]
         env_feats = []
-        by_site = {s.name: s for s in sc.sites}
-        for rec, geom in zip(part.drop(columns="geometry").to_dict("records"), part.geometry):
-            fam = _family(by_site[rec["site"]].system)
+        for site, env, poly in zip(sc.sites, st.envelopes, st.polygons):
+            if poly.is_empty:
+                continue
+            fam = _family(site.system)
             families[fam] = _color(fam)
-            env_feats.append(_feature(geom, {
-                "site": rec["site"], "system": rec["system"], "limited_by": rec["limited_by"],
-                "outer_km": round(rec["outer_km"], 2), "inner_km": round(rec["inner_km"], 2),
+            env_feats.append(_feature(ll(poly), {
+                "site": env.site, "system": env.system, "limited_by": env.limited_by,
+                "outer_km": round(env.outer_km, 2), "inner_km": round(env.inner_km, 2),
                 "color": _color(fam)}))
         gaps = [_feature(ll(p), {"zone": z.region, "area_km2": round(p.area / 1e6, 1)})
                 for p in st.gap_geoms.get(z.region, [])]

@@ -352,3 +352,35 @@ def test_cli_map_writes_a_normal_file_under_5_mb(tmp_path):
     data = json.loads(data_block(text))
     assert data["meta"]["title"] == Scenario.builtin("belarus-2023").name
     assert OSM_TEMPLATE in text
+
+
+def test_map_across_the_antimeridian_is_drawn_in_one_piece(tmp_path):
+    """Fiji straddles 180 degrees: on the web map its envelopes, sites and the country itself
+    use continuous longitudes next to the region (e.g. 180.1 rather than -179.9), so nothing is
+    drawn across the whole world."""
+    import shapely
+
+    from coverage.analysis import analyze
+    from coverage.maps import map_data
+    from coverage.scenario import Scenario
+
+    scen = tmp_path / "fji.toml"
+    scen.write_text(
+        'name = "Fiji"\nregion = "FJI"\naltitudes_m = [1000]\n'
+        '[[sites]]\nname = "Suva"\nsystem = "S-300PMU-2"\nlon = 178.44\nlat = -18.14\n'
+        '[[sites]]\nname = "East"\nsystem = "S-300PMU-2"\nlon = -179.9\nlat = -16.5\n',
+        encoding="utf-8")
+    res = analyze(Scenario.from_file(scen))
+    data = map_data(res)
+    lon0 = res.region_zones.lon0
+    alt = data["altitudes"][0]
+    for feat in alt["envelopes"]["features"]:
+        geom = shapely.geometry.shape(feat["geometry"])
+        x0, _, x1, _ = geom.bounds
+        assert x1 - x0 < 20, feat["properties"]["site"]      # a ~200 km ring, not a world band
+        assert abs(0.5 * (x0 + x1) - lon0) < 10
+    east = next(s for s in alt["sites"] if s["name"] == "East")
+    assert east["lon"] == pytest.approx(180.1)
+    region = next(f for f in data["countries"]["features"] if f["properties"]["role"] == "region")
+    x0, _, x1, _ = shapely.geometry.shape(region["geometry"]).bounds
+    assert x1 - x0 < 15 and x0 < 180 < x1
