@@ -16,7 +16,6 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import shapely

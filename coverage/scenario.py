@@ -19,7 +19,7 @@ from . import _validate as v
 from ._paths import data_path
 from .borders import check_region, check_sectors, default_sectors
 from .catalog import Catalog, System, default_catalog
-from .errors import CatalogError, InputError, RegionError, ScenarioError
+from .errors import CatalogError, InputError, ScenarioError
 from .geodesy import DEFAULT_K_FACTOR
 
 __all__ = [

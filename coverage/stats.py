@@ -19,7 +19,7 @@ import shapely
 from shapely import STRtree
 
 from .borders import Zones
-from .envelope import Envelope, envelope_polygons
+from .envelope import Envelope
 
 __all__ = [
     "CELL_SIZE_M",

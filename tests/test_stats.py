@@ -22,10 +22,9 @@ from numpy.testing import assert_allclose
 from pyproj import Geod
 
 from coverage.analysis import analyze
-from coverage.borders import build_zones, country_geometry
 from coverage.catalog import System
 from coverage.envelope import envelope_radii
-from coverage.geodesy import from_laea, to_laea
+from coverage.geodesy import from_laea
 from coverage.scenario import Scenario, Site
 
 GEOD = Geod(ellps="WGS84")
