@@ -32,6 +32,8 @@ def test_wheel_contains_data(wheel):
                      "coverage/_data/systems/catalog.toml",
                      "coverage/_data/scenarios/belarus-2021.toml",
                      "coverage/_data/scenarios/belarus-2023.toml",
+                     "coverage/_assets/adcov-map.js",
+                     "coverage/_assets/adcov-map.css",
                      "coverage/py.typed"):
         assert required in names, required
 
@@ -53,3 +55,10 @@ def test_installed_cli_runs_from_another_directory(wheel, tmp_path):
     assert lines[0].startswith("scenario,altitude_m,zone,zone_kind,area_km2")
     assert len(lines) == 1 + 6 * 7
     assert "belarus-2023,50.0,BLR,region,207499.1" in out.stdout
+    html = work / "map.html"
+    out = subprocess.run([sys.executable, "-m", "coverage", "map", "belarus-2021", "--tiles",
+                          "none", "-o", str(html)], cwd=work, env=env, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    text = html.read_text(encoding="utf-8")
+    assert 'id="adcov-data"' in text and "adcovMap(" in text and "Leaflet 1.9.4" in text
