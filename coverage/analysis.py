@@ -19,7 +19,8 @@ from .envelope import envelope_polygons, envelopes
 from .errors import InputError
 from .geodesy import laea_to_lonlat
 from .scenario import Scenario
-from .stats import CELL_SIZE_M, OVERLAP_COLUMNS, SITE_COLUMNS, ZONE_COLUMNS, AltitudeStats, Overlay
+from .stats import (CELL_SIZE_M, OVERLAP_COLUMNS, SITE_COLUMNS, ZONE_COLUMNS, AltitudeStats,
+                    Overlay, dead_zone_union, gap_kind)
 
 __all__ = ["analyze", "Result", "compare", "ASSUMPTIONS"]
 
@@ -172,17 +173,23 @@ class Result:
 
     @cached_property
     def gaps(self):
-        """GeoDataFrame of the region's and each zone's gaps (uncovered parts over min_gap)."""
+        """GeoDataFrame of the region's and each zone's gaps (uncovered parts over min_gap).
+
+        ``kind`` is ``dead_zone`` for a gap that lies inside some site's minimum-range hole
+        (the blind spot straight above a battery that no other site covers), else ``open``.
+        """
         import geopandas as gpd
 
         recs, geoms = [], []
         for st in self.altitude_stats:
+            holes = dead_zone_union(st.polygons)
             for zone, parts in st.gap_geoms.items():
                 for rank, p in enumerate(parts, start=1):
                     recs.append({"altitude_m": st.altitude_m, "zone": zone, "rank": rank,
+                                 "kind": gap_kind(p, holes),
                                  "area_km2": p.area / 1e6})
                     geoms.append(p)
-        return gpd.GeoDataFrame(recs, columns=["altitude_m", "zone", "rank", "area_km2"],
+        return gpd.GeoDataFrame(recs, columns=["altitude_m", "zone", "rank", "kind", "area_km2"],
                                 geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
 
     @cached_property

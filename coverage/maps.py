@@ -22,6 +22,7 @@ import shapely
 
 from .borders import country_bbox, country_codes, country_geometry, country_name
 from .geodesy import laea_to_lonlat, near_longitude
+from .stats import dead_zone_union, gap_kind
 
 __all__ = ["TILES", "FAMILY_COLORS", "build_map", "map_html"]
 
@@ -219,7 +220,9 @@ def map_data(result, compare=None) -> dict:
                 "site": env.site, "system": env.system, "limited_by": env.limited_by,
                 "outer_km": round(env.outer_km, 2), "inner_km": round(env.inner_km, 2),
                 "color": _color(fam)}))
-        gaps = [_feature(ll(p), {"zone": z.region, "area_km2": round(p.area / 1e6, 1)})
+        holes = dead_zone_union(st.polygons)
+        gaps = [_feature(ll(p), {"zone": z.region, "area_km2": round(p.area / 1e6, 1),
+                                 "kind": gap_kind(p, holes)})
                 for p in st.gap_geoms.get(z.region, [])]
         entry = {
             "altitude_m": st.altitude_m,

@@ -29,6 +29,8 @@ __all__ = [
     "OVERLAP_COLUMNS",
     "Overlay",
     "AltitudeStats",
+    "dead_zone_union",
+    "gap_kind",
 ]
 
 #: Side of the grid cells. Smaller cells mean more, cheaper pieces; 25 km balances both for
@@ -490,6 +492,21 @@ class Overlay:
                  "site_a": envs[i].site, "site_b": envs[j].site, "overlap_km2": a / 1e6}
                 for (i, j), a in sorted(acc.items())]
         return rows
+
+
+def dead_zone_union(polygons):
+    """Union of the minimum-range holes of full-circle envelopes (LAEA polygons)."""
+    holes = [shapely.Polygon(ring) for g in polygons if not g.is_empty
+             for part in shapely.get_parts(g) for ring in part.interiors]
+    return shapely.union_all(holes) if holes else _EMPTY
+
+
+def gap_kind(gap, dead_zones) -> str:
+    """``dead_zone`` when a gap lies inside the minimum-range holes (the blind spot straight
+    above a battery that no other site covers), else ``open``."""
+    if dead_zones.is_empty:
+        return "open"
+    return "dead_zone" if shapely.difference(gap, dead_zones).area <= 1e-6 * gap.area else "open"
 
 
 def _depth_layers(pieces: list, need: int) -> list:

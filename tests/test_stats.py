@@ -116,6 +116,21 @@ class TestHandCases:
         expected = (cap_km2(outer, lat) - cap_km2(inner, lat)) / 3
         assert_allclose(row(res, "BLR").covered_km2, expected, rtol=1e-3)
 
+    def test_dead_zone_hole_is_a_gap_of_its_own_kind(self):
+        """A full annulus leaves a hole of the closed-form dead-zone area straight above the
+        site: a gap of kind "dead_zone", apart from the open rest of the country."""
+        lon, lat = WEST_SITE
+        sy = system(max_range_km=40.0, min_range_km=20.0)
+        res = analyze(scenario([Site("a", sy, lon, lat)]))
+        inner = ground_km_for_slant(20.0, 0.0, 10000.0, lat)
+        outer = ground_km_for_slant(40.0, 0.0, 10000.0, lat)
+        r = row(res, "BLR")
+        assert r.gap_count == 2
+        gaps = res.gaps[res.gaps.zone == "BLR"].sort_values("area_km2")
+        assert list(gaps.kind) == ["dead_zone", "open"]
+        assert_allclose(gaps.area_km2.iloc[0], cap_km2(inner, lat), rtol=1e-3)
+        assert_allclose(gaps.area_km2.iloc[1], r.area_km2 - cap_km2(outer, lat), rtol=1e-4)
+
     @pytest.mark.parametrize("copies", [2, 3])
     def test_stacked_copies_give_depth(self, copies):
         lon, lat = WEST_SITE

@@ -109,7 +109,10 @@
           var p = f.properties || {};
           var tip = null;
           if (kind === "envelopes") { tip = p.site + " · " + p.system + " · " + fmt(p.outer_km, 1) + " km (" + p.limited_by + ")"; }
-          else if (kind === "gaps") { tip = "Gap in " + p.zone + ": " + fmt(p.area_km2, 0) + " km²"; }
+          else if (kind === "gaps") {
+            tip = (p.kind === "dead_zone" ? "Dead zone (inside a site's minimum range) in " : "Gap in ") +
+                  p.zone + ": " + fmt(p.area_km2, 0) + " km²";
+          }
           else if (kind === "gained" || kind === "lost") { tip = KIND_LABELS[kind] + ": " + fmt(p.area_km2, 0) + " km²"; }
           if (tip !== null) { layer.bindTooltip(el("span", {text: tip}), {sticky: true}); }
         }
