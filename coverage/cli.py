@@ -352,6 +352,83 @@ def compare(scenario_a, scenario_b, fmt, output):
     _emit(text, output, inputs=a.input_paths + b.input_paths)
 
 
+_SITE_NUMBER_KEYS = ("lon", "lat", "antenna_height_m", "azimuth_deg", "sector_width_deg")
+
+
+def _parse_site_spec(spec: str, index: int) -> dict:
+    """``name=Mozyr,system=S-400/40N6,lon=29.25,lat=52.05`` -> a [[sites]]-like mapping."""
+    row = {}
+    for part in spec.split(","):
+        if "=" not in part:
+            raise InputError("expected key=value pairs separated by commas, e.g. "
+                             "name=Mozyr,system=S-400/40N6,lon=29.25,lat=52.05",
+                             entry=f"--add[{index}]", value=spec)
+        key, value = (t.strip() for t in part.split("=", 1))
+        if key in row:
+            raise InputError("key given twice", entry=f"--add[{index}].{key}", value=value)
+        if key in _SITE_NUMBER_KEYS:
+            try:
+                row[key] = float(value)
+            except ValueError:
+                row[key] = value  # reported by validation as "must be a number"
+        else:
+            row[key] = value
+    return row
+
+
+@cli.command()
+@_verbosity
+@_force
+@click.argument("scenario")
+@click.option("--add", "adds", multiple=True, required=True, metavar="SITE",
+              help="A site to add, as key=value pairs: name=...,system=...,lon=...,lat=... "
+                   "(optional antenna_height_m, azimuth_deg, sector_width_deg). Repeatable.")
+@_format_option
+@_output_option
+@click.option("--map", "map_path", type=click.Path(dir_okay=True),
+              help="Also write the comparison map (what the new sites add) to this HTML file.")
+@click.option("--tiles", type=click.Choice(["osm", "cartodb-positron", "opentopomap", "none"]),
+              default="osm", show_default=True, help="Base map tiles for --map.")
+def whatif(scenario, adds, fmt, output, map_path, tiles):
+    """What would new sites change? The scenario's zone table, the same with the sites added,
+    and the difference; the new sites' own figures follow in JSON.
+
+    \b
+    Examples:
+      adcov whatif belarus-2021 --add name=Mozyr,system=S-400/40N6,lon=29.25,lat=52.05
+      adcov whatif belarus-2021 --add name=Pinsk,system=S-300PMU-2,lon=26.10,lat=52.11 \\
+          --add name=Gomel,system=Buk-M3,lon=30.98,lat=52.43 -f csv -o change.csv --map change.html
+    """
+    from . import tables
+    from .analysis import compare as compare_results
+    from .maps import map_html
+
+    base = _scenario(scenario)
+    rows = [_parse_site_spec(spec, i) for i, spec in enumerate(adds, start=1)]
+    more = base.with_sites(*rows, entry="--add")
+    for path in (output, map_path):
+        if path not in (None, "-"):
+            _check_out(path, base.input_paths)
+    res_a, res_b = _analyze(base), _analyze(more)
+    table = compare_results(res_a, res_b)
+    if fmt == "csv":
+        text = tables.to_csv(table)
+    elif fmt == "md":
+        text = tables.to_markdown(table, title=f"{base.label}: what {more.variant} would change",
+                                  group="altitude_m")
+    else:
+        new_names = {r["name"] for r in rows}
+        sites = res_b.sites[res_b.sites.site.isin(new_names)]
+        text = tables.to_json({"a": res_a.scenario.label, "b": res_b.scenario.label,
+                               "zones": table, "new_sites": sites})
+    if map_path:
+        from ._io import write_atomic
+
+        write_atomic(_check_out(map_path, base.input_paths),
+                     map_html(res_b, tiles=tiles, compare=res_a))
+    _emit(text, output, inputs=base.input_paths)
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--catalog", "catalog_path", type=click.Path(), help="A catalog file other than the shipped one.")
 @click.pass_context

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import _validate as v
@@ -108,6 +108,7 @@ class Scenario:
     catalog: Catalog | None = field(default=None, compare=False, repr=False)
     path: Path | None = field(default=None, compare=False)
     sites_path: Path | None = field(default=None, compare=False)
+    variant: str = field(default="", compare=False)
 
     @property
     def input_paths(self) -> list[Path]:
@@ -146,8 +147,59 @@ class Scenario:
 
     @property
     def label(self) -> str:
-        """Short identifier: the file stem, else the name."""
-        return self.path.stem if self.path is not None else self.name
+        """Short identifier: the file stem (else the name), with the variant if any."""
+        base = self.path.stem if self.path is not None else self.name
+        return f"{base}+{self.variant}" if self.variant else base
+
+    def with_sites(self, *sites, variant: str | None = None,
+                   entry: str = "added site") -> "Scenario":
+        """A copy with sites added: "what would a new site change?".
+
+        Parameters
+        ----------
+        *sites : Site or mapping
+            New sites, as :class:`Site` objects or as mappings with the keys of a
+            ``[[sites]]`` entry (``name``, ``system``, ``lon``, ``lat``, and optionally
+            ``antenna_height_m``, ``azimuth_deg``, ``sector_width_deg``, ``source``, ``notes``),
+            validated like a scenario file.
+        variant : str, optional
+            Added to the label (default: the new sites' names joined by "+").
+        entry : str, default "added site"
+            How error messages name the new sites (``"<entry> 1.lat"``).
+
+        Returns
+        -------
+        Scenario
+
+        Examples
+        --------
+        >>> base = Scenario.builtin("belarus-2021")
+        >>> more = base.with_sites({"name": "Mozyr", "system": "S-400/40N6",
+        ...                         "lon": 29.25, "lat": 52.05})
+        >>> more.label, len(more.sites) - len(base.sites)
+        ('belarus-2021+Mozyr', 1)
+        """
+        catalog = self.catalog or default_catalog()
+        seen = {s.name for s in self.sites}
+        added = []
+        for i, item in enumerate(sites, start=1):
+            where = f"{entry} {i}" if " " in entry or not entry.startswith("-") else f"{entry}[{i}]"
+            if isinstance(item, Site):
+                site = item
+            elif isinstance(item, dict):
+                site = _site(dict(item), catalog, file=None, entry=where)
+            else:
+                raise ScenarioError("must be a Site or a mapping of site keys", entry=where,
+                                    value=item)
+            if site.name in seen:
+                raise ScenarioError("duplicate site name", entry=f"{where}.name",
+                                    value=site.name)
+            seen.add(site.name)
+            added.append(site)
+        if not added:
+            raise ScenarioError("no site to add", entry="added sites")
+        tag = variant if variant is not None else "+".join(s.name for s in added)
+        return replace(self, sites=self.sites + tuple(added), variant=tag)
 
 
 def builtin_scenarios() -> list[str]:

@@ -88,7 +88,11 @@ def to_markdown(df: pd.DataFrame, *, title: str | None = None, group: str | None
     lines = [f"# {_md_text(title)}", ""] if title else []
     groups = [(None, df)] if group is None else list(df.groupby(group, sort=False))
     for key, part in groups:
-        cols = [c for c in part.columns if c not in ("scenario", group)] if group else list(part.columns)
+        # The scenario column says nothing when there is one scenario; with several (compare)
+        # it tells the rows apart.
+        drop = {group} | ({"scenario"} if part.get("scenario") is not None
+                          and part["scenario"].nunique() <= 1 else set())
+        cols = [c for c in part.columns if c not in drop] if group else list(part.columns)
         if key is not None:
             lines += [f"## {group} = {_cell(key)}", ""]
         lines.append("| " + " | ".join(cols) + " |")

@@ -1,0 +1,112 @@
+"""What would a new site change? Scenario.with_sites and `adcov whatif`, checked against the
+closed-form area of the new site's envelope."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import pytest
+from click.testing import CliRunner
+from numpy.testing import assert_allclose
+
+from coverage.analysis import analyze, compare
+from coverage.cli import cli
+from coverage.errors import ScenarioError
+from coverage.scenario import Scenario
+
+WGS84_A, WGS84_F = 6378137.0, 1 / 298.257223563
+E2 = WGS84_F * (2 - WGS84_F)
+SOUTH_POINT = (28.0, 52.2)  # inside the south sector zone, about 60 km from its edges
+ADD = "name=New Tor,system=Tor-M2,lon=28.0,lat=52.2"
+
+
+def gaussian_radius(lat):
+    s2 = math.sin(math.radians(lat)) ** 2
+    return WGS84_A * math.sqrt(1 - E2) / (1 - E2 * s2)
+
+
+def ground_km(slant_km, ha, ht, lat):
+    r = gaussian_radius(lat)
+    a, b = r + ha, r + ht
+    return r * math.acos((a * a + b * b - (slant_km * 1000) ** 2) / (2 * a * b)) / 1000
+
+
+def cap_km2(radius_km, lat):
+    r = gaussian_radius(lat)
+    return 2 * math.pi * r * r * (1 - math.cos(radius_km * 1000 / r)) / 1e6
+
+
+def tor_annulus_km2(altitude_m, lat):
+    """Tor-M2 from the catalog: 15 km and 1 km slant range, 4 m mast; range-limited at 1 km
+    altitude (its horizon is ~138 km)."""
+    return cap_km2(ground_km(15.0, 4.0, altitude_m, lat), lat) - \
+        cap_km2(ground_km(1.0, 4.0, altitude_m, lat), lat)
+
+
+@pytest.fixture(scope="module")
+def base_and_more():
+    base = Scenario.builtin("belarus-2021")
+    more = base.with_sites({"name": "New Tor", "system": "Tor-M2", "lon": SOUTH_POINT[0],
+                            "lat": SOUTH_POINT[1]})
+    return base, more, compare(analyze(base), analyze(more))
+
+
+def test_added_site_adds_its_closed_form_area_where_nothing_covered(base_and_more):
+    base, more, table = base_and_more
+    assert more.label == "belarus-2021+New Tor"
+    assert len(more.sites) == len(base.sites) + 1
+    diff = table[table.scenario == "belarus-2021+New Tor - belarus-2021"].set_index(
+        ["altitude_m", "zone"])
+    expected = tor_annulus_km2(1000.0, SOUTH_POINT[1])
+    assert_allclose(diff.loc[(1000.0, "south"), "covered_km2"], expected, rtol=2e-3)
+    assert_allclose(diff.loc[(1000.0, "BLR"), "covered_km2"], expected, rtol=2e-3)
+    assert diff.loc[(1000.0, "west"), "covered_km2"] == pytest.approx(0.0, abs=1e-6)
+    # Above the Tor-M2's 10 km ceiling nothing changes.
+    assert diff.loc[(20000.0, "BLR"), "covered_km2"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_with_sites_validates_like_a_file():
+    base = Scenario.builtin("belarus-2021")
+    with pytest.raises(ScenarioError, match="lat") as info:
+        base.with_sites({"name": "x", "system": "Tor-M2", "lon": 28.0, "lat": 91.0})
+    assert "added site 1.lat" in str(info.value) and "91" in str(info.value)
+    with pytest.raises(ScenarioError, match="duplicate"):
+        base.with_sites({"name": "Brest", "system": "Tor-M2", "lon": 28.0, "lat": 52.0})
+    with pytest.raises(ScenarioError, match="unknown system"):
+        base.with_sites({"name": "x", "system": "Tor-M9", "lon": 28.0, "lat": 52.0})
+
+
+def test_cli_whatif_csv_and_map(tmp_path):
+    runner = CliRunner()
+    out, html = tmp_path / "change.csv", tmp_path / "change.html"
+    res = runner.invoke(cli, ["whatif", "belarus-2021", "--add", ADD, "-f", "csv", "-o", str(out),
+                              "--map", str(html), "--tiles", "none"])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    labels = {r["scenario"] for r in rows}
+    assert labels == {"belarus-2021", "belarus-2021+New Tor", "belarus-2021+New Tor - belarus-2021"}
+    south = next(r for r in rows if r["scenario"].endswith(" - belarus-2021")
+                 and r["altitude_m"] == "1000.0" and r["zone"] == "south")
+    assert_allclose(float(south["covered_km2"]), tor_annulus_km2(1000.0, SOUTH_POINT[1]), rtol=3e-3)
+    page = html.read_text(encoding="utf-8")
+    assert '"gained"' in page and "New Tor" in page
+
+
+@pytest.mark.parametrize(("spec", "entry", "value"), [
+    ("New Tor", "--add[1]", "'New Tor'"),
+    ("name=X,system=Tor-M9,lon=28,lat=52", "--add[1].system", "'Tor-M9'"),
+    ("name=X,system=Tor-M2,lon=28,lat=95", "--add[1].lat", "95"),
+    ("name=X,system=Tor-M2,lon=east,lat=52", "--add[1].lon", "'east'"),
+    ("name=Brest,system=Tor-M2,lon=28,lat=52", "--add[1].name", "'Brest'"),
+], ids=["not-key-value", "unknown-system", "lat-95", "lon-text", "duplicate-name"])
+def test_cli_whatif_bad_site_is_one_line(tmp_path, spec, entry, value):
+    out = tmp_path / "x.csv"
+    res = CliRunner().invoke(cli, ["whatif", "belarus-2021", "--add", spec, "-f", "csv",
+                                   "-o", str(out)])
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines() if hasattr(res, "stderr") else res.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("adcov: error: ")
+    assert entry in lines[0] and value in lines[0]
+    assert not out.exists()
