@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["write_atomic", "check_output_path"]
+__all__ = ["write_atomic", "write_via", "check_output_path"]
 
 
 def check_output_path(out, inputs=(), *, force: bool = False) -> Path:
@@ -29,23 +29,34 @@ def check_output_path(out, inputs=(), *, force: bool = False) -> Path:
     return out
 
 
-def write_atomic(path, data: str | bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
+def write_via(path, produce, *, suffix: str = ".tmp") -> Path:
+    """Have ``produce(tmp)`` write a temporary file beside ``path``, then rename it into place.
+
+    The file gets the mode a plain ``open()`` would give it (or keeps the mode of the file it
+    replaces); on any failure the temporary file, and any SQLite sidecar a GDAL driver left
+    beside it, is removed and ``path`` is untouched.
+    """
     path = Path(path)
-    mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
     try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as fh:
-            fh.write(data)
+        produce(tmp)
         # mkstemp makes the file private (0600); give it the mode a plain open() would have.
         os.chmod(tmp, _existing_mode(path) if path.exists() else 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    finally:
+        for leftover in (tmp, *(Path(f"{tmp}{s}") for s in ("-journal", "-wal", "-shm"))):
+            if leftover.exists():
+                leftover.unlink()
+    return path
+
+
+def write_atomic(path, data: str | bytes) -> Path:
+    """Write text (UTF-8) or bytes to ``path`` whole or not at all (see :func:`write_via`)."""
+    if isinstance(data, bytes):
+        return write_via(path, lambda tmp: tmp.write_bytes(data))
+    return write_via(path, lambda tmp: tmp.write_text(data, encoding="utf-8", newline=""))
 
 
 def _umask() -> int:

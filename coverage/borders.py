@@ -312,12 +312,9 @@ def _clip_lonlat(geom_ll, lon0, lat0, radius_km):
         return geom_ll
     coslat = math.cos(math.radians(max(abs(lat_lo), abs(lat_hi))))
     dlon = radius_km / (111.0 * coslat) + 20.0
-    if dlon >= 179.0:
-        return geom_ll
-    box = shapely.box(lon0 - dlon, lat_lo, lon0 + dlon, lat_hi)
-    if lon0 - dlon < -180 or lon0 + dlon > 180:
-        return geom_ll
-    return shapely.intersection(geom_ll, box)
+    if dlon >= 179.0 or lon0 - dlon < -180 or lon0 + dlon > 180:
+        return geom_ll  # the box would wrap around the antimeridian: keep it all
+    return shapely.intersection(geom_ll, shapely.box(lon0 - dlon, lat_lo, lon0 + dlon, lat_hi))
 
 
 def _nearest_border_partition(region_geom, border_lines: dict) -> dict:

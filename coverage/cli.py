@@ -14,6 +14,7 @@ import click
 
 from . import __version__
 from .errors import InputError
+from .maps import TILES
 
 log = logging.getLogger("coverage")
 
@@ -223,7 +224,7 @@ def stats(scenario, fmt, output, overlaps):
 @click.argument("scenario", required=False)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=True),
               help="The HTML file to write (self-contained; opens offline).")
-@click.option("--tiles", type=click.Choice(["osm", "cartodb-positron", "opentopomap", "none"]),
+@click.option("--tiles", type=click.Choice(list(TILES)),
               default="osm", show_default=True,
               help="Base map tiles (the only thing the map loads from the network); "
                    "'none' for a map that makes no request at all.")
@@ -387,7 +388,7 @@ def _parse_site_spec(spec: str, index: int) -> dict:
 @_output_option
 @click.option("--map", "map_path", type=click.Path(dir_okay=True),
               help="Also write the comparison map (what the new sites add) to this HTML file.")
-@click.option("--tiles", type=click.Choice(["osm", "cartodb-positron", "opentopomap", "none"]),
+@click.option("--tiles", type=click.Choice(list(TILES)),
               default="osm", show_default=True, help="Base map tiles for --map.")
 def whatif(scenario, adds, fmt, output, map_path, tiles):
     """What would new sites change? The scenario's zone table, the same with the sites added,
@@ -500,12 +501,9 @@ def validate(scenario):
     Example:
       adcov validate my-scenario.toml
     """
-    from .scenario import builtin_scenarios, validate_file
-    from ._paths import data_path
+    from .scenario import scenario_path, validate_file
 
-    path = Path(scenario)
-    if not path.exists() and scenario in builtin_scenarios():
-        path = data_path("scenarios", f"{scenario}.toml")
+    path = scenario_path(scenario)
     problems = validate_file(path)
     if not problems:
         click.echo(f"{path}: OK")

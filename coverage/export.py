@@ -79,13 +79,17 @@ def layers(result) -> dict:
             "borders": borders.reset_index(drop=True)}
 
 
-def _round(geom):
-    """Coordinates on a 1e-6 degree grid, with whatever collapses there (hairline slivers at the
-    antimeridian seam) removed, and polygons re-oriented counter-clockwise."""
-    snapped = shapely.set_precision(geom, 10.0 ** -_DECIMALS)
+def rounded(geom, decimals: int = _DECIMALS, *, snap: bool = True):
+    """Coordinates on a 10^-decimals degree grid and polygons counter-clockwise (RFC 7946).
+
+    With ``snap`` (for files GIS tools validate), whatever collapses on the grid (hairline
+    slivers at the antimeridian seam) is removed; a web map tolerates them, so maps skip the
+    cost.
+    """
+    snapped = shapely.set_precision(geom, 10.0 ** -decimals) if snap else geom
     if snapped.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection"):
         snapped = shapely.orient_polygons(snapped, exterior_cw=False)
-    return shapely.transform(snapped, lambda xy: np.round(xy, _DECIMALS) + 0.0)
+    return shapely.transform(snapped, lambda xy: np.round(xy, decimals) + 0.0)
 
 
 def _clean(value):
@@ -107,7 +111,7 @@ def to_geojson(result) -> str:
         for rec, geom in zip(props.to_dict("records"), gdf.geometry):
             if geom is None or geom.is_empty:
                 continue
-            geom = _round(geom)
+            geom = rounded(geom)
             if geom.is_empty:
                 continue
             feats.append({"type": "Feature",
@@ -274,12 +278,9 @@ def to_kml(result) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write(result, path, *, force: bool = True) -> Path:
+def write(result, path) -> Path:
     """Write an export, its format chosen by the file's extension (whole or not at all)."""
-    import os
-    import tempfile
-
-    from ._io import write_atomic
+    from ._io import write_atomic, write_via
 
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
@@ -287,19 +288,12 @@ def write(result, path, *, force: bool = True) -> Path:
         raise InputError(f"unknown export format; use one of {', '.join(sorted(FORMATS))}",
                          file=path, entry="output", value=path.suffix)
     if fmt == "geojson":
-        write_atomic(path, to_geojson(result))
-    elif fmt == "kml":
-        write_atomic(path, to_kml(result))
-    else:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".gpkg", dir=path.parent)
-        os.close(fd)
-        os.unlink(tmp)  # GDAL creates the file itself
-        try:
-            write_gpkg(result, Path(tmp))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        finally:
-            for leftover in (tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"):
-                if os.path.exists(leftover):
-                    os.unlink(leftover)
-    return path
+        return write_atomic(path, to_geojson(result))
+    if fmt == "kml":
+        return write_atomic(path, to_kml(result))
+
+    def gpkg(tmp: Path):
+        tmp.unlink()  # GDAL creates the file itself
+        write_gpkg(result, tmp)
+
+    return write_via(path, gpkg, suffix=".gpkg")

@@ -428,7 +428,8 @@ def laea_to_lonlat(geometry, lon0: float, lat0: float, *, split: bool = True):
         else:  # nested collections
             parts.append(laea_to_lonlat(part, lon0, lat0, split=split))
     if not split:
-        return _orient(shapely.union_all([near_longitude(p, lon0) for p in parts]))
+        moved = [near_longitude(p, lon0) for p in parts]
+        return _orient(shapely.union_all(moved) if len(moved) > 1 else moved[0])
     return _split_antimeridian(shapely.union_all(parts) if len(parts) > 1 else parts[0])
 
 
@@ -437,12 +438,15 @@ def near_longitude(geometry, lon0: float):
     within 180 degrees of ``lon0`` (for continuous drawing across the antimeridian)."""
     import shapely
 
-    out = []
-    for part in shapely.get_parts(geometry):
-        x0, _, x1, _ = part.bounds
-        shift = 360.0 * np.round((0.5 * (x0 + x1) - lon0) / 360.0)
-        out.append(part if shift == 0 else shapely.transform(part, lambda xy, d=shift: xy - [d, 0.0]))
-    return shapely.union_all(out) if len(out) > 1 else out[0]
+    parts = shapely.get_parts(geometry)
+    bounds = shapely.bounds(parts)
+    shifts = 360.0 * np.round((0.5 * (bounds[:, 0] + bounds[:, 2]) - lon0) / 360.0)
+    if not shifts.any():
+        return geometry  # the common case: nothing to move, nothing to merge
+    out = [p if d == 0 else shapely.transform(p, lambda xy, d=d: xy - [d, 0.0])
+           for p, d in zip(parts, shifts)]
+    # Parts moved next to each other may share the seam: merge them.
+    return shapely.union_all(out)
 
 
 def _split_antimeridian(geom):

@@ -22,6 +22,7 @@ import shapely
 
 from .borders import country_bbox, country_codes, country_geometry, country_name
 from .geodesy import laea_to_lonlat, near_longitude
+from .export import rounded
 from .stats import dead_zone_union, gap_kind
 
 __all__ = ["TILES", "FAMILY_COLORS", "build_map", "map_html"]
@@ -96,14 +97,12 @@ def _own_assets() -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------------------ data
-def _round(geom):
-    return shapely.transform(geom, lambda xy: np.round(xy, _DECIMALS))
-
-
 def _feature(geom, props) -> dict | None:
     if geom is None or geom.is_empty:
         return None
-    geom = shapely.orient_polygons(_round(geom)) if geom.geom_type in ("Polygon", "MultiPolygon") else _round(geom)
+    geom = rounded(geom, _DECIMALS, snap=False)
+    if geom.is_empty:
+        return None
     return {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
 
 

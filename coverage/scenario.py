@@ -26,6 +26,7 @@ __all__ = [
     "Site",
     "Scenario",
     "builtin_scenarios",
+    "scenario_path",
     "validate_file",
     "DEFAULT_ALTITUDES_M",
 ]
@@ -140,10 +141,7 @@ class Scenario:
     @classmethod
     def resolve(cls, name_or_path) -> "Scenario":
         """A path to a scenario file, or the name of a built-in scenario."""
-        p = Path(str(name_or_path))
-        if p.exists() or p.suffix or str(name_or_path) not in builtin_scenarios():
-            return cls.from_file(p)
-        return cls.builtin(str(name_or_path))
+        return cls.from_file(scenario_path(name_or_path))
 
     @property
     def label(self) -> str:
@@ -200,6 +198,14 @@ class Scenario:
             raise ScenarioError("no site to add", entry="added sites")
         tag = variant if variant is not None else "+".join(s.name for s in added)
         return replace(self, sites=self.sites + tuple(added), variant=tag)
+
+
+def scenario_path(name_or_path) -> Path:
+    """The file behind a scenario argument: a path as given, or a built-in scenario's file."""
+    p = Path(str(name_or_path))
+    if p.exists() or p.suffix or str(name_or_path) not in builtin_scenarios():
+        return p
+    return data_path("scenarios", f"{name_or_path}.toml")
 
 
 def builtin_scenarios() -> list[str]:

@@ -164,12 +164,18 @@ class AltitudeStats:
     gap_geoms: dict                # zone -> uncovered polygons (LAEA) larger than min_gap
     _overlay: "Overlay" = field(repr=False, default=None)
     _cell_data: dict = field(repr=False, default=None)
+    _layers: dict = field(repr=False, default_factory=dict)
 
     def layer(self, depth: int):
-        """Area covered by at least ``depth`` envelopes (1 = the union), LAEA. [m]"""
-        pieces = self.layer_pieces[depth - 1]
-        pieces = pieces[~shapely.is_empty(pieces)]
-        return shapely.union_all(pieces) if len(pieces) else _EMPTY
+        """Area covered by at least ``depth`` envelopes (1 = the union), LAEA. [m]
+
+        Merged from the cell pieces once, then kept: maps, exports and comparisons share it.
+        """
+        if depth not in self._layers:
+            pieces = self.layer_pieces[depth - 1]
+            pieces = pieces[~shapely.is_empty(pieces)]
+            self._layers[depth] = shapely.union_all(pieces) if len(pieces) else _EMPTY
+        return self._layers[depth]
 
     def overlaps(self, scenario_label: str) -> list:
         """Area inside the region covered by both sites, for every pair that overlaps there."""
