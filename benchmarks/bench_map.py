@@ -29,9 +29,9 @@ from bench_stats import generate  # noqa: E402  (same generated scenario as the 
 
 
 def write_map(scenario_ref: str, out: Path) -> dict:
-    from coverage.analysis import analyze
-    from coverage.maps import map_html
-    from coverage.scenario import Scenario
+    from adcov.analysis import analyze
+    from adcov.maps import map_html
+    from adcov.scenario import Scenario
 
     t0 = time.perf_counter()
     sc = Scenario.resolve(scenario_ref)

@@ -30,9 +30,9 @@ RESULTS = HERE / "results"
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-from coverage.analysis import analyze
-from coverage.scenario import Scenario
-from coverage import tables
+from adcov.analysis import analyze
+from adcov.scenario import Scenario
+from adcov import tables
 t1 = time.perf_counter()
 sc = Scenario.resolve(sys.argv[1])
 t2 = time.perf_counter()

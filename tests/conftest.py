@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from pyproj import CRS, Geod, Transformer
 
-from coverage.catalog import System
-from coverage.scenario import Site
+from adcov.catalog import System
+from adcov.scenario import Site
 
 # WGS84 defining constants (NIMA TR8350.2, table 3.1), typed in here rather than imported.
 A_M = 6378137.0
@@ -98,6 +98,6 @@ def make_site(system: System, lon: float = 27.0, lat: float = 53.0, name: str = 
 @pytest.fixture(scope="session")
 def blr_zones():
     """Belarus zones with forward zones kept to 400 km (built once: about 0.2 s)."""
-    from coverage.borders import build_zones
+    from adcov.borders import build_zones
 
     return build_zones("BLR", reach_km=400)

@@ -16,15 +16,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import coverage
-from coverage import Scenario, analyze
+import adcov
+from adcov import Scenario, analyze
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-MODULES = ["coverage", "coverage.geodesy", "coverage.envelope", "coverage.scenario",
-           "coverage.catalog", "coverage.borders", "coverage.analysis", "coverage.stats",
-           "coverage.export", "coverage.profile", "coverage.maps", "coverage.tables",
-           "coverage.errors"]
+MODULES = ["adcov", "adcov.geodesy", "adcov.envelope", "adcov.scenario",
+           "adcov.catalog", "adcov.borders", "adcov.analysis", "adcov.stats",
+           "adcov.export", "adcov.profile", "adcov.maps", "adcov.tables",
+           "adcov.errors"]
 
 NUMPYDOC_SECTIONS = {"Parameters", "Returns", "Yields", "Receives", "Other Parameters", "Raises",
                      "Warns", "Warnings", "See Also", "Notes", "References", "Examples",
@@ -58,7 +58,7 @@ def public_members():
     """Public methods and properties defined by the public classes."""
     out = []
     for qual, cls in public_objects():
-        if not inspect.isclass(cls) or not cls.__module__.startswith("coverage"):
+        if not inspect.isclass(cls) or not cls.__module__.startswith("adcov"):
             continue
         for name, attr in vars(cls).items():
             if name.startswith("_"):
@@ -118,8 +118,8 @@ BLOCKED_SCRIPT = textwrap.dedent("""
     for m in BLOCKED:
         sys.modules[m] = None
 
-    import coverage
-    from coverage import Scenario, analyze
+    import adcov
+    from adcov import Scenario, analyze
 
     r = analyze(Scenario.builtin("belarus-2021"))
     print(len(r.zones))
@@ -131,7 +131,7 @@ BLOCKED_SCRIPT = textwrap.dedent("""
         print("map ImportError:", exc)
     else:
         print("map worked")
-    from coverage.profile import altitude_profile, plot_profile
+    from adcov.profile import altitude_profile, plot_profile
     prof = altitude_profile(Scenario.builtin("belarus-2021"), [1000.0])
     print(len(prof))
     try:
@@ -164,10 +164,10 @@ def test_analyze_without_folium_or_matplotlib():
 
 # --------------------------------------------------------------------------- docstrings
 def test_public_api_lists_exist():
-    assert set(coverage.__all__) >= {"Scenario", "analyze", "Result", "radar_horizon_km",
+    assert set(adcov.__all__) >= {"Scenario", "analyze", "Result", "radar_horizon_km",
                                      "envelope_radii", "ground_range_for_slant_km"}
-    for name in coverage.__all__:
-        assert getattr(coverage, name) is not None
+    for name in adcov.__all__:
+        assert getattr(adcov, name) is not None
 
 
 def _undocumented(objects):
@@ -248,13 +248,13 @@ def test_physical_parameters_are_documented_with_units():
 
 
 @pytest.mark.parametrize("fn, units, returns", [
-    (coverage.radar_horizon_km,
+    (adcov.radar_horizon_km,
      {"antenna_height_m": "[m]", "altitude_m": "[m]", "k_factor": "[-]", "radius_m": "[m]"},
      "[km]"),
-    (coverage.ground_range_for_slant_km,
+    (adcov.ground_range_for_slant_km,
      {"slant_km": "[km]", "antenna_height_m": "[m]", "altitude_m": "[m]", "radius_m": "[m]"},
      "[km]"),
-    (coverage.envelope_radii,
+    (adcov.envelope_radii,
      {"max_range_km": "[km]", "min_range_km": "[km]", "max_altitude_m": "[m]",
       "min_altitude_m": "[m]", "antenna_height_m": "[m]", "altitude_m": "[m]",
       "lat_deg": "[deg]", "k_factor": "[-]"},
@@ -340,7 +340,7 @@ def test_result_profile_and_to_file(tmp_path):
     the GIS export."""
     import pyogrio
 
-    from coverage import Scenario, analyze
+    from adcov import Scenario, analyze
 
     res = analyze(Scenario.builtin("belarus-2021"))
     prof = res.profile(points=25)

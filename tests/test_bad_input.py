@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from coverage.cli import cli
+from adcov.cli import cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ERROR_PREFIX = "adcov: error: "
@@ -428,12 +428,12 @@ def test_validate_reports_bad_input(case_id, tmp_path):
 @pytest.mark.parametrize("case_id", ["file-binary-junk", "toml-site-lat-10e400-integer",
                                      "geojson-coordinate-NaN"])
 def test_bad_input_as_a_real_process(case_id, tmp_path):
-    """The exit status and stderr of ``python -m coverage`` itself, not of click's runner."""
+    """The exit status and stderr of ``python -m adcov`` itself, not of click's runner."""
     case = CASES[case_id]
     arg, named = case.build(tmp_path)
     (tmp_path / "out.csv").write_bytes(SENTINEL)
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "coverage", "stats", str(arg), "-f", "csv",
+    proc = subprocess.run([sys.executable, "-m", "adcov", "stats", str(arg), "-f", "csv",
                            "-o", "out.csv", "--force"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=120)
     assert proc.returncode == 2, proc.stderr

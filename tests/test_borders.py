@@ -1,4 +1,4 @@
-"""Tests for coverage.borders: Belarus against values measured independently from Natural Earth
+"""Tests for adcov.borders: Belarus against values measured independently from Natural Earth
 (data/borders/README.md), and the zone geometry against geodesic distances."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 import shapely
 from numpy.testing import assert_allclose
 
-from coverage import borders as b
-from coverage.errors import RegionError
+from adcov import borders as b
+from adcov.errors import RegionError
 from conftest import WGS84, laea_transformers
 
 #: Measured from ne_10m_admin_0_countries_deu v5.1.1 with pyproj Geod (data/borders/README.md,

@@ -4,7 +4,7 @@ Acceptance: the built-in scenario's map, written by ``adcov map``, loads from a 
 JavaScript error and no request but the file itself (with ``--tiles none``), draws one envelope
 per non-empty envelope at the shown altitude and one marker per site, and its altitude buttons
 and layer checkboxes change what is drawn and the zone table shown. Expected numbers are computed
-here from the analysis (``coverage.envelope.envelopes``, ``Result.zones``), not read from the map.
+here from the analysis (``adcov.envelope.envelopes``, ``Result.zones``), not read from the map.
 User text must appear literally (popup, panel, document title) and never as markup.
 
 One browser serves the whole module. Without chromium, chromedriver or selenium the tests FAIL
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from coverage import Scenario, analyze, envelopes
+from adcov import Scenario, analyze, envelopes
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCS = REPO_ROOT / "docs"
@@ -120,7 +120,7 @@ def maps(tmp_path_factory):
         "compare": ["belarus-2021", "--compare", "belarus-2023", "--tiles", "none"],
     }
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    procs = {k: subprocess.Popen([sys.executable, "-m", "coverage", "map", *args,
+    procs = {k: subprocess.Popen([sys.executable, "-m", "adcov", "map", *args,
                                   "-o", str(d / f"{k}.html")], env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
              for k, args in jobs.items()}

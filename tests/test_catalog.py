@@ -1,4 +1,4 @@
-"""Tests for coverage.catalog: the shipped catalog and its sources, and bad catalog files."""
+"""Tests for adcov.catalog: the shipped catalog and its sources, and bad catalog files."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import tomllib
 import pytest
 from numpy.testing import assert_allclose
 
-from coverage._paths import data_path
-from coverage.catalog import NUMERIC_FIELDS, Catalog, System, default_catalog, load_catalog
-from coverage.errors import CatalogError, InputError
+from adcov._paths import data_path
+from adcov.catalog import NUMERIC_FIELDS, Catalog, System, default_catalog, load_catalog
+from adcov.errors import CatalogError, InputError
 
 REQUIRED_IDS = [
     "S-400/40N6", "S-400/48N6DM", "S-400/9M96E2", "S-300PS", "S-300PMU-2", "S-300V4", "Buk-M2",

@@ -1,7 +1,7 @@
 """The ``adcov`` command line (DESIGN.md 4.2).
 
-Most cases run in-process through click's CliRunner against ``coverage.cli.cli``; a few run
-``python -m coverage`` as a subprocess to check real exit codes and stderr. Built-in scenario
+Most cases run in-process through click's CliRunner against ``adcov.cli.cli``; a few run
+``python -m adcov`` as a subprocess to check real exit codes and stderr. Built-in scenario
 runs (about 1 s each) are shared through module-scoped fixtures; everything else uses small
 custom scenarios (1-2 Tor-M2 sites, 1-2 altitudes).
 """
@@ -21,8 +21,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from coverage.catalog import default_catalog
-from coverage.cli import cli
+from adcov.catalog import default_catalog
+from adcov.cli import cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,7 @@ def run(*args, **kw):
 
 def run_subprocess(*args, cwd=None):
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    return subprocess.run([sys.executable, "-m", "coverage", *map(str, args)], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "adcov", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=120)
 
 

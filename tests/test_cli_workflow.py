@@ -1,5 +1,5 @@
 """Command-line workflow: help with examples, -q/-v before and after the command, the progress
-bar, and ``python -m coverage --version``."""
+bar, and ``python -m adcov --version``."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-import coverage
-from coverage.cli import cli
+import adcov
+from adcov.cli import cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def run(*args, **kw):
 
 def run_subprocess(*args, env=None, cwd=None):
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "coverage", *map(str, args)], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "adcov", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, encoding="utf-8", timeout=120)
 
 
@@ -164,10 +164,10 @@ def test_profile_progress_bar_and_quiet(small, tmp_path, slow_clock, monkeypatch
 
 # --------------------------------------------------------------------------- version
 def test_python_m_coverage_version():
-    """`python -m coverage --version` from the source tree (no installed distribution needed)."""
+    """`python -m adcov --version` from the source tree (no installed distribution needed)."""
     with open(REPO_ROOT / "pyproject.toml", "rb") as fh:
         version = tomllib.load(fh)["project"]["version"]
-    assert coverage.__version__ == version
+    assert adcov.__version__ == version
     proc = run_subprocess("--version", cwd=REPO_ROOT)
     assert proc.returncode == 0, proc.stderr[-600:]
     assert proc.stdout.strip() == f"adcov, version {version}"

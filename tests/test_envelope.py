@@ -1,4 +1,4 @@
-"""Tests for coverage.envelope: radii worked out by hand, polygons checked against geodesics.
+"""Tests for adcov.envelope: radii worked out by hand, polygons checked against geodesics.
 
 Reference values come from the closed forms in DESIGN.md 3.2, re-derived in conftest.py (law of
 cosines, spherical cap, WGS84 Gaussian radius from a and f) and from pyproj ``Geod`` directly.
@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from coverage.envelope import LIMITS, Envelope, envelope, envelope_radii, envelopes
+from adcov.envelope import LIMITS, Envelope, envelope, envelope_radii, envelopes
 from conftest import (
     WGS84,
     cap_area_km2,

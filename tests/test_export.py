@@ -23,9 +23,9 @@ import shapely
 from click.testing import CliRunner
 from pyproj import Geod
 
-from coverage.cli import cli
-from coverage.envelope import envelopes
-from coverage.scenario import Scenario
+from adcov.cli import cli
+from adcov.envelope import envelopes
+from adcov.scenario import Scenario
 
 KML = "{http://www.opengis.net/kml/2.2}"
 LAYERS = ["sites", "envelopes", "unions", "gaps", "zones", "borders"]
@@ -127,7 +127,7 @@ def exported(tmp_path_factory):
 @pytest.fixture(scope="module")
 def expected_envelopes(blr2023):
     """(altitude, site) -> (system, limited_by, outer, inner, lat, width) for non-empty envelopes,
-    by hand; checked against coverage.envelope.envelopes for the count."""
+    by hand; checked against adcov.envelope.envelopes for the count."""
     sc = blr2023
     out = {}
     for h in sc.altitudes_m:
@@ -474,7 +474,7 @@ def test_kml_escapes_a_hostile_site_name(tmp_path):
 
 # --------------------------------------------------------------------------- bad extension
 def test_unknown_extension_exits_2_with_one_line_and_writes_nothing(tmp_path):
-    out = tmp_path / "coverage.shp"
+    out = tmp_path / "adcov.shp"
     res = CliRunner().invoke(cli, ["export", "belarus-2021", "-o", str(out)])
     assert res.exit_code == 2
     lines = res.stderr.splitlines()

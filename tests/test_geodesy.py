@@ -1,4 +1,4 @@
-"""Tests for coverage.geodesy against published values and closed forms worked out here."""
+"""Tests for adcov.geodesy against published values and closed forms worked out here."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from coverage import geodesy as g
+from adcov import geodesy as g
 from conftest import (
     A_M,
     B_M,

@@ -25,13 +25,13 @@ from click.testing import CliRunner
 from numpy.testing import assert_allclose
 from pyproj import Geod
 
-from coverage.analysis import analyze
-from coverage.borders import build_zones, neighbours
-from coverage.catalog import System
-from coverage.cli import cli
-from coverage.envelope import envelope
-from coverage.geodesy import laea_to_lonlat
-from coverage.scenario import Scenario, Site
+from adcov.analysis import analyze
+from adcov.borders import build_zones, neighbours
+from adcov.catalog import System
+from adcov.cli import cli
+from adcov.envelope import envelope
+from adcov.geodesy import laea_to_lonlat
+from adcov.scenario import Scenario, Site
 from conftest import cap_area_km2, gaussian_radius, ground_for_slant_km, horizon_km
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

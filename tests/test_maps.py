@@ -4,7 +4,7 @@ The map must be one self-contained HTML file: Leaflet and the package's own code
 ``<script src>`` or stylesheet link, the only URL it loads being the tile template (none with
 ``tiles="none"``). Everything the map script draws comes from one JSON data block, checked here
 against the analysis it was built from: envelopes counted independently with
-:func:`coverage.envelope.envelopes`, the zone table against ``Result.zones``, the comparison's
+:func:`adcov.envelope.envelopes`, the zone table against ``Result.zones``, the comparison's
 gained and lost areas against the union areas of both results. User text must come back from the
 data block exactly, whatever it contains. The browser side is in ``test_browser.py``.
 """
@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from coverage import Scenario, analyze, envelopes
-from coverage.cli import cli
-from coverage.maps import TILES, _leaflet_assets, map_data, map_html
+from adcov import Scenario, analyze, envelopes
+from adcov.cli import cli
+from adcov.maps import TILES, _leaflet_assets, map_data, map_html
 
 from conftest import WGS84
 
@@ -339,7 +339,7 @@ def test_cli_map_writes_a_normal_file_under_5_mb(tmp_path):
     out = tmp_path / "belarus-2023.html"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.run(
-        ["sh", "-c", 'umask 022 && exec "$0" -m coverage map belarus-2023 -o "$1"',
+        ["sh", "-c", 'umask 022 && exec "$0" -m adcov map belarus-2023 -o "$1"',
          sys.executable, str(out)],
         env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -360,9 +360,9 @@ def test_map_across_the_antimeridian_is_drawn_in_one_piece(tmp_path):
     drawn across the whole world."""
     import shapely
 
-    from coverage.analysis import analyze
-    from coverage.maps import map_data
-    from coverage.scenario import Scenario
+    from adcov.analysis import analyze
+    from adcov.maps import map_data
+    from adcov.scenario import Scenario
 
     scen = tmp_path / "fji.toml"
     scen.write_text(

@@ -40,7 +40,7 @@ EXPECTED = ("01-western-direction.ipynb", "02-southern-s400.ipynb",
             "03-bring-your-own-scenario.ipynb")
 KERNEL = "python3"
 CELL_TIMEOUT_S = 300
-PROBE = "import coverage as _adcov_probe\nprint('ADCOV-PACKAGE', _adcov_probe.__file__)"
+PROBE = "import adcov as _adcov_probe\nprint('ADCOV-PACKAGE', _adcov_probe.__file__)"
 
 
 def _ids(paths):
@@ -113,7 +113,7 @@ def kernel_env(tmp_path_factory):
 
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
-            [str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+            [str(ROOT / "coverage")] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
         # Figures must reach the notebook as image/png even where MPLBACKEND=Agg is set (CI).
         env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
         env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
@@ -163,7 +163,7 @@ def test_notebook_executes(path, kernel_env, tmp_path, record_property):
     probe = _text(nb.cells[0])
     assert "ADCOV-PACKAGE" in probe, probe
     package = Path(probe.split("ADCOV-PACKAGE", 1)[1].strip()).resolve()
-    assert package == (ROOT / "coverage" / "__init__.py").resolve(), package
+    assert package == (ROOT / "coverage" / "adcov" / "__init__.py").resolve(), package
 
     errors = [(i, out.ename, out.evalue) for i, c in enumerate(nb.cells) for out in _outputs(c)
               if out.output_type == "error"]

@@ -26,15 +26,15 @@ def wheel(tmp_path_factory):
 
 def test_wheel_contains_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    for required in ("coverage/_data/borders/index.json",
-                     "coverage/_data/borders/countries/BLR.geojson",
-                     "coverage/_data/borders/README.md",
-                     "coverage/_data/systems/catalog.toml",
-                     "coverage/_data/scenarios/belarus-2021.toml",
-                     "coverage/_data/scenarios/belarus-2023.toml",
-                     "coverage/_assets/adcov-map.js",
-                     "coverage/_assets/adcov-map.css",
-                     "coverage/py.typed"):
+    for required in ("adcov/_data/borders/index.json",
+                     "adcov/_data/borders/countries/BLR.geojson",
+                     "adcov/_data/borders/README.md",
+                     "adcov/_data/systems/catalog.toml",
+                     "adcov/_data/scenarios/belarus-2021.toml",
+                     "adcov/_data/scenarios/belarus-2023.toml",
+                     "adcov/_assets/adcov-map.js",
+                     "adcov/_assets/adcov-map.css",
+                     "adcov/py.typed"):
         assert required in names, required
 
 
@@ -45,10 +45,10 @@ def test_installed_cli_runs_from_another_directory(wheel, tmp_path):
     work = tmp_path / "elsewhere"
     work.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
-    probe = subprocess.run([sys.executable, "-c", "import coverage; print(coverage.__file__)"],
+    probe = subprocess.run([sys.executable, "-c", "import adcov; print(adcov.__file__)"],
                            cwd=work, env=env, check=True, capture_output=True, text=True)
     assert Path(probe.stdout.strip()).is_relative_to(target)
-    out = subprocess.run([sys.executable, "-m", "coverage", "stats", "belarus-2023", "-f", "csv"],
+    out = subprocess.run([sys.executable, "-m", "adcov", "stats", "belarus-2023", "-f", "csv"],
                          cwd=work, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
@@ -56,7 +56,7 @@ def test_installed_cli_runs_from_another_directory(wheel, tmp_path):
     assert len(lines) == 1 + 6 * 7
     assert "belarus-2023,50.0,BLR,region,207499.1" in out.stdout
     html = work / "map.html"
-    out = subprocess.run([sys.executable, "-m", "coverage", "map", "belarus-2021", "--tiles",
+    out = subprocess.run([sys.executable, "-m", "adcov", "map", "belarus-2021", "--tiles",
                           "none", "-o", str(html)], cwd=work, env=env, capture_output=True,
                          text=True)
     assert out.returncode == 0, out.stderr

@@ -18,15 +18,15 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from coverage.cli import cli
-from coverage.profile import (
+from adcov.cli import cli
+from adcov.profile import (
     altitude_profile,
     crossover_altitude_m,
     crossovers,
     plot_profile,
     profile_altitudes,
 )
-from coverage.scenario import Scenario
+from adcov.scenario import Scenario
 
 A_M = 6378137.0
 F = 1.0 / 298.257223563

@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from coverage.analysis import analyze
-from coverage.borders import build_zones, neighbours
-from coverage.catalog import System
-from coverage.scenario import Scenario, Site
+from adcov.analysis import analyze
+from adcov.borders import build_zones, neighbours
+from adcov.catalog import System
+from adcov.scenario import Scenario, Site
 
 RTOL = 1e-6
 ATOL_KM2 = 1e-6

@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import coverage._io
-from coverage import tables
-from coverage._io import write_atomic
-from coverage.analysis import analyze
-from coverage.cli import cli
-from coverage.scenario import Scenario
+import adcov._io
+from adcov import tables
+from adcov._io import write_atomic
+from adcov.analysis import analyze
+from adcov.cli import cli
+from adcov.scenario import Scenario
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ERROR_PREFIX = "adcov: error: "
@@ -163,7 +163,7 @@ def _boom(*a, **k):
 def test_write_atomic_leaves_nothing_when_the_rename_fails(tmp_path, monkeypatch):
     target = tmp_path / "out.csv"
     target.write_bytes(SENTINEL)
-    monkeypatch.setattr(coverage._io.os, "replace", _boom)
+    monkeypatch.setattr(adcov._io.os, "replace", _boom)
     for data in ("a,b\n1,2\n", b"\x89PNG\r\n"):
         with pytest.raises(Boom):
             write_atomic(target, data)
@@ -188,7 +188,7 @@ def test_write_atomic_leaves_nothing_when_interrupted(tmp_path, monkeypatch):
     def interrupt(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(coverage._io.os, "chmod", interrupt)
+    monkeypatch.setattr(adcov._io.os, "chmod", interrupt)
     with pytest.raises(KeyboardInterrupt):
         write_atomic(tmp_path / "out.csv", "x\n")
     assert listing(tmp_path) == set()
@@ -210,7 +210,7 @@ def test_command_failing_at_the_rename_leaves_no_temporary_file(kind, tmp_path, 
     out = tmp_path / name
     out.write_bytes(SENTINEL)
     before = listing(tmp_path)
-    monkeypatch.setattr(coverage._io.os, "replace", _boom)  # the os module: export's too
+    monkeypatch.setattr(adcov._io.os, "replace", _boom)  # the os module: export's too
     res = run(*[a.format(scen=scen, out=out) for a in template], "--force")
     assert res.exit_code == 1, (res.stderr, res.exception)
     line = res.stderr.strip()
@@ -278,7 +278,7 @@ def test_same_input_gives_the_same_bytes_whatever_the_hash_seed(tmp_path):
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONHASHSEED": seed}
         for job, args in DETERMINISM_JOBS.items():
             procs.append((seed, job, subprocess.Popen(
-                [sys.executable, "-m", "coverage", *args], cwd=d, env=env,
+                [sys.executable, "-m", "adcov", *args], cwd=d, env=env,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
     for seed, job, p in procs:
         out, err = p.communicate(timeout=180)

@@ -1,4 +1,4 @@
-"""Tests for coverage.scenario: built-in scenarios, the three ways to give sites, and bad input."""
+"""Tests for adcov.scenario: built-in scenarios, the three ways to give sites, and bad input."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import math
 
 import pytest
 
-from coverage.catalog import default_catalog
-from coverage.errors import InputError, ScenarioError
-from coverage.scenario import Scenario, Site, builtin_scenarios, validate_file
+from adcov.catalog import default_catalog
+from adcov.errors import InputError, ScenarioError
+from adcov.scenario import Scenario, Site, builtin_scenarios, validate_file
 
 BLR_SECTORS = {"west": ("POL", "LTU", "LVA"), "south": ("UKR",), "east": ("RUS",)}
 

@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from pyproj import Geod
 
-from coverage.analysis import analyze
-from coverage.catalog import System
-from coverage.envelope import envelope_radii
-from coverage.geodesy import from_laea
-from coverage.scenario import Scenario, Site
+from adcov.analysis import analyze
+from adcov.catalog import System
+from adcov.envelope import envelope_radii
+from adcov.geodesy import from_laea
+from adcov.scenario import Scenario, Site
 
 GEOD = Geod(ellps="WGS84")
 WGS84_A, WGS84_F = 6378137.0, 1 / 298.257223563

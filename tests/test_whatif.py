@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from numpy.testing import assert_allclose
 
-from coverage.analysis import analyze, compare
-from coverage.cli import cli
-from coverage.errors import ScenarioError
-from coverage.scenario import Scenario
+from adcov.analysis import analyze, compare
+from adcov.cli import cli
+from adcov.errors import ScenarioError
+from adcov.scenario import Scenario
 
 WGS84_A, WGS84_F = 6378137.0, 1 / 298.257223563
 E2 = WGS84_F * (2 - WGS84_F)

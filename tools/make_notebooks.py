@@ -94,8 +94,8 @@ NB1 = [
     import pandas as pd
     from pyproj import Geod
 
-    from coverage import Scenario, analyze
-    from coverage.profile import altitude_profile, crossovers, plot_profile
+    from adcov import Scenario, analyze
+    from adcov.profile import altitude_profile, crossovers, plot_profile
 
     pd.set_option("display.precision", 3)
     pd.set_option("display.width", 120)
@@ -328,7 +328,7 @@ NB2 = [
     altitudes, which of them matters most, and what stays open?**
 
     This notebook compares the built-in notional scenarios `belarus-2021` and `belarus-2023`
-    with `coverage.analysis.compare`. Figures are computed and printed in the cells.
+    with `adcov.analysis.compare`. Figures are computed and printed in the cells.
     """),
     caveats(NOTIONAL_BUILTIN, CAVEATS, """
     - Whether the Russian S-400s seen at Luninets and Zyabrovka in 2022 stayed is **not
@@ -344,9 +344,9 @@ NB2 = [
     import pandas as pd
     import shapely
 
-    from coverage import Scenario, analyze
-    from coverage.analysis import compare
-    from coverage.profile import altitude_profile, crossovers, profile_altitudes
+    from adcov import Scenario, analyze
+    from adcov.analysis import compare
+    from adcov.profile import altitude_profile, crossovers, profile_altitudes
 
     pd.set_option("display.precision", 3)
     pd.set_option("display.width", 120)
@@ -599,9 +599,9 @@ NB3 = [
     import pandas as pd
     import pyogrio
 
-    from coverage import Scenario, analyze, validate_file
-    from coverage.export import write
-    from coverage.profile import altitude_profile, crossovers, plot_profile
+    from adcov import Scenario, analyze, validate_file
+    from adcov.export import write
+    from adcov.profile import altitude_profile, crossovers, plot_profile
 
     pd.set_option("display.precision", 3)
     pd.set_option("display.width", 120)
@@ -741,7 +741,7 @@ NB3 = [
     md("""
     ## 6. Export for GIS
 
-    `coverage.export.write` picks the format from the extension and writes the file whole or
+    `adcov.export.write` picks the format from the extension and writes the file whole or
     not at all. GeoPackage and KML carry the same layers: sites, envelopes, coverage unions
     (depth 1, 2, 3), gaps, zones and the border lines. Below, the GeoPackage's layers are read
     back with `pyogrio` and their features counted.

@@ -2,7 +2,7 @@
 
 A scenario is a TOML file (format in the README and ``DESIGN.md`` 4.1) with sites given inline
 (``[[sites]]``) or in a CSV or GeoJSON file (``sites_file``). Reading validates every value and
-raises :class:`~coverage.errors.ScenarioError` naming the file, the entry and the value;
+raises :class:`~adcov.errors.ScenarioError` naming the file, the entry and the value;
 :func:`validate_file` collects every problem instead of stopping at the first.
 """
 

@@ -212,7 +212,7 @@ class Result:
         """Interactive folium map (self-contained; displays inline in Jupyter).
 
         With ``compare``, the map shows what this result covers that ``compare`` does not
-        ("gained") and the reverse ("lost"). See :func:`coverage.maps.build_map`.
+        ("gained") and the reverse ("lost"). See :func:`adcov.maps.build_map`.
         """
         from .maps import build_map
 
@@ -231,8 +231,8 @@ class Result:
         Returns
         -------
         pandas.DataFrame
-            See :func:`coverage.profile.altitude_profile`; plot it with
-            :func:`coverage.profile.plot_profile`.
+            See :func:`adcov.profile.altitude_profile`; plot it with
+            :func:`adcov.profile.plot_profile`.
         """
         from .profile import altitude_profile
 
@@ -240,7 +240,7 @@ class Result:
 
     # ------------------------------------------------------------------ export
     def to_file(self, path):
-        """Write the GIS layers to ``path`` (.geojson, .gpkg or .kml; see :mod:`coverage.export`).
+        """Write the GIS layers to ``path`` (.geojson, .gpkg or .kml; see :mod:`adcov.export`).
 
         Parameters
         ----------

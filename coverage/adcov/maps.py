@@ -91,7 +91,7 @@ def _leaflet_assets() -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def _own_assets() -> tuple[str, str]:
-    base = resources.files("coverage") / "_assets"
+    base = resources.files("adcov") / "_assets"
     return ((base / "adcov-map.js").read_text(encoding="utf-8"),
             (base / "adcov-map.css").read_text(encoding="utf-8"))
 
@@ -288,7 +288,7 @@ def build_map(result, *, tiles: str = "osm", compare=None):
     Parameters
     ----------
     result : Result
-        From :func:`coverage.analyze`.
+        From :func:`adcov.analyze`.
     tiles : str, default "osm"
         Base layer: one of :data:`TILES` (``"none"`` for no tiles at all).
     compare : Result, optional

@@ -1,7 +1,7 @@
 """Checks shared by the catalog and scenario readers.
 
 Each check takes the value, where it came from (file and entry) and raises an
-:class:`~coverage.errors.InputError` subclass naming all three.
+:class:`~adcov.errors.InputError` subclass naming all three.
 """
 
 from __future__ import annotations

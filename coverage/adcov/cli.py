@@ -1,4 +1,4 @@
-"""The ``adcov`` command line: a thin layer over :func:`coverage.analysis.analyze`.
+"""The ``adcov`` command line: a thin layer over :func:`adcov.analysis.analyze`.
 
 Exit status: 0 on success, 2 for bad input (one line naming the file, the entry and the value),
 1 for anything else.
@@ -16,7 +16,7 @@ from . import __version__
 from .errors import InputError
 from .maps import TILES
 
-log = logging.getLogger("coverage")
+log = logging.getLogger("adcov")
 
 DEFAULT_SCENARIO = "belarus-2021"
 #: Above this many sites the pairwise overlap list is left out of ``stats`` unless asked for.
