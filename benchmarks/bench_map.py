@@ -30,7 +30,7 @@ from bench_stats import generate  # noqa: E402  (same generated scenario as the 
 
 def write_map(scenario_ref: str, out: Path) -> dict:
     from adcov.analysis import analyze
-    from adcov.maps import map_html
+    from adcov.render.maps import map_html
     from adcov.scenario import Scenario
 
     t0 = time.perf_counter()

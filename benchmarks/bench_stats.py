@@ -32,7 +32,7 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 from adcov.analysis import analyze
 from adcov.scenario import Scenario
-from adcov import tables
+from adcov.render import tables
 t1 = time.perf_counter()
 sc = Scenario.resolve(sys.argv[1])
 t2 = time.perf_counter()

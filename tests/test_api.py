@@ -21,10 +21,12 @@ from adcov import Scenario, analyze
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-MODULES = ["adcov", "adcov.geodesy", "adcov.envelope", "adcov.scenario",
-           "adcov.catalog", "adcov.borders", "adcov.analysis", "adcov.stats",
-           "adcov.export", "adcov.profile", "adcov.maps", "adcov.tables",
-           "adcov.errors"]
+MODULES = ["adcov", "adcov.geodesy", "adcov.radar", "adcov.projection", "adcov.envelope",
+           "adcov.models", "adcov.models.engagement", "adcov.scenario", "adcov.catalog",
+           "adcov.regions", "adcov.borders", "adcov.overlay", "adcov.stats", "adcov.pipeline",
+           "adcov.analysis", "adcov.profile", "adcov.formats", "adcov.render.export",
+           "adcov.render.maps", "adcov.render.tables", "adcov.render.plots",
+           "adcov.render.style", "adcov.errors"]
 
 NUMPYDOC_SECTIONS = {"Parameters", "Returns", "Yields", "Receives", "Other Parameters", "Raises",
                      "Warns", "Warnings", "See Also", "Notes", "References", "Examples",
@@ -131,7 +133,8 @@ BLOCKED_SCRIPT = textwrap.dedent("""
         print("map ImportError:", exc)
     else:
         print("map worked")
-    from adcov.profile import altitude_profile, plot_profile
+    from adcov.profile import altitude_profile
+    from adcov.render.plots import plot_profile
     prof = altitude_profile(Scenario.builtin("belarus-2021"), [1000.0])
     print(len(prof))
     try:

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from adcov.envelope import LIMITS, Envelope, envelope, envelope_radii, envelopes
+from adcov.envelope import LIMITS, Envelope
+from adcov.models import envelope, envelope_radii, envelopes
 from conftest import (
     WGS84,
     cap_area_km2,

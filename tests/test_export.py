@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from pyproj import Geod
 
 from adcov.cli import cli
-from adcov.envelope import envelopes
+from adcov.models import envelopes
 from adcov.scenario import Scenario
 
 KML = "{http://www.opengis.net/kml/2.2}"

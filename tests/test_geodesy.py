@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from adcov import geodesy as g
+from adcov import projection, radar
 from conftest import (
     A_M,
     B_M,
@@ -46,10 +47,10 @@ def test_radar_horizon_published_30m_antenna(altitude_m, published_km):
     values also listed in shared/reference/public-sources.md: 22.6 km (target at 0 m), 51.7 km
     vs 50 m, 152.9 km vs 1 km, 434.8 km vs 10 km. The table is rounded to 0.1 km, hence 0.5%.
     """
-    got = g.radar_horizon_km(30.0, altitude_m, k_factor=K43, radius_m=R_MEAN_M)
+    got = radar.radar_horizon_km(30.0, altitude_m, k_factor=K43, radius_m=R_MEAN_M)
     assert_allclose(got, published_km, rtol=5e-3)
     # The defaults are the published model (R = 6371 km, k = 4/3).
-    assert_allclose(g.radar_horizon_km(30.0, altitude_m), published_km, rtol=5e-3)
+    assert_allclose(radar.radar_horizon_km(30.0, altitude_m), published_km, rtol=5e-3)
 
 
 @pytest.mark.parametrize("ha", [0.0, 4.0, 24.0, 30.0, 39.0])
@@ -60,36 +61,36 @@ def test_radar_horizon_rule_of_thumb(ha, ht):
     sqrt(2 * 4/3 * 6,371,000 m) = sqrt(16,989,333 m) = 4,121.8 m^0.5, i.e. 4.1218 km per sqrt(m);
     4.12 is that number rounded, so 0.05% apart: rtol 1e-3.
     """
-    got = g.radar_horizon_km(ha, ht)
+    got = radar.radar_horizon_km(ha, ht)
     assert_allclose(got, 4.12 * (math.sqrt(ha) + math.sqrt(ht)), rtol=1e-3, atol=1e-12)
 
 
 def test_radar_horizon_without_refraction_hand_value():
     """k = 1, 30 m: sqrt(2 * 6,371,000 * 30) = sqrt(382,260,000) = 19,551.5 m."""
-    assert_allclose(g.radar_horizon_km(30.0, 0.0, k_factor=1.0), 19.5515, rtol=1e-5)
+    assert_allclose(radar.radar_horizon_km(30.0, 0.0, k_factor=1.0), 19.5515, rtol=1e-5)
 
 
 def test_radar_horizon_vectorised():
     ha = np.array([30.0, 30.0, 30.0, 30.0])
     ht = np.array([0.0, 50.0, 1000.0, 10000.0])
-    got = g.radar_horizon_km(ha, ht)
+    got = radar.radar_horizon_km(ha, ht)
     assert isinstance(got, np.ndarray) and got.shape == (4,)
     assert_allclose(got, [22.6, 51.7, 152.9, 434.8], rtol=5e-3)
-    assert isinstance(g.radar_horizon_km(30.0, 0.0), float)
+    assert isinstance(radar.radar_horizon_km(30.0, 0.0), float)
 
 
 @pytest.mark.parametrize(("ha", "ht"), [(-1.0, 0.0), (0.0, -0.5)])
 def test_radar_horizon_rejects_negative_heights(ha, ht):
     with pytest.raises(ValueError):
-        g.radar_horizon_km(ha, ht)
+        radar.radar_horizon_km(ha, ht)
 
 
 @given(ha=heights, ht=heights, k=st.floats(0.5, 4.0))
 def test_radar_horizon_closed_form_property(ha, ht, k):
     """Symmetric in the two heights and equal to sqrt(2kR ha) + sqrt(2kR ht) written out here."""
     expected = (math.sqrt(2 * k * R_MEAN_M * ha) + math.sqrt(2 * k * R_MEAN_M * ht)) / 1000
-    assert_allclose(g.radar_horizon_km(ha, ht, k_factor=k), expected, rtol=1e-12, atol=1e-12)
-    assert_allclose(g.radar_horizon_km(ht, ha, k_factor=k), expected, rtol=1e-12, atol=1e-12)
+    assert_allclose(radar.radar_horizon_km(ha, ht, k_factor=k), expected, rtol=1e-12, atol=1e-12)
+    assert_allclose(radar.radar_horizon_km(ht, ha, k_factor=k), expected, rtol=1e-12, atol=1e-12)
 
 
 # --------------------------------------------------------------------------------------------
@@ -150,7 +151,7 @@ def test_wgs84_constants():
 )
 def test_slant_range_at_zero_ground_distance(ha, ht):
     """Straight above or below the radar, slant range = |ht - ha|."""
-    assert_allclose(g.slant_range_km(0.0, ha, ht), abs(ht - ha) / 1000.0, rtol=1e-12, atol=1e-15)
+    assert_allclose(radar.slant_range_km(0.0, ha, ht), abs(ht - ha) / 1000.0, rtol=1e-12, atol=1e-15)
 
 
 def test_slant_range_equilateral_and_right_triangles():
@@ -162,11 +163,11 @@ def test_slant_range_equilateral_and_right_triangles():
       = 6371 * 2.2360680 = 14,245.989 km.
     """
     r_km = 6371.0
-    assert_allclose(g.slant_range_km(math.pi * r_km / 3, 0, 0), 6371.0, rtol=1e-12)
-    assert_allclose(g.slant_range_km(math.pi * r_km, 0, 0), 12742.0, rtol=1e-12)
-    assert_allclose(g.slant_range_km(math.pi * r_km / 2, 0, 6371000.0), 14245.98908, rtol=1e-9)
-    assert_allclose(g.ground_range_for_slant_km(6371.0, 0, 0), math.pi * r_km / 3, rtol=1e-12)
-    assert_allclose(g.ground_range_for_slant_km(12742.0, 0, 0), math.pi * r_km, rtol=1e-7)
+    assert_allclose(radar.slant_range_km(math.pi * r_km / 3, 0, 0), 6371.0, rtol=1e-12)
+    assert_allclose(radar.slant_range_km(math.pi * r_km, 0, 0), 12742.0, rtol=1e-12)
+    assert_allclose(radar.slant_range_km(math.pi * r_km / 2, 0, 6371000.0), 14245.98908, rtol=1e-9)
+    assert_allclose(radar.ground_range_for_slant_km(6371.0, 0, 0), math.pi * r_km / 3, rtol=1e-12)
+    assert_allclose(radar.ground_range_for_slant_km(12742.0, 0, 0), math.pi * r_km, rtol=1e-7)
 
 
 @given(s=st.floats(0.0, 2.0), ha=st.floats(0.0, 1000.0), ht=st.floats(0.0, 1000.0))
@@ -177,14 +178,14 @@ def test_slant_range_flat_earth_limit(s, ha, ht):
     s <= 2 km the relative difference is below (ha + ht) / (2R) <= 2000 / 12,742,000 = 1.6e-4.
     """
     flat = math.hypot(s, (ht - ha) / 1000.0)
-    assert_allclose(g.slant_range_km(s, ha, ht), flat, rtol=2e-4, atol=1e-12)
+    assert_allclose(radar.slant_range_km(s, ha, ht), flat, rtol=2e-4, atol=1e-12)
 
 
 @given(s=st.floats(1.0, 3000.0), ha=heights, ht=heights)
 def test_slant_range_matches_plain_law_of_cosines(s, ha, ht):
     """The cancellation-free form in the code equals the textbook law of cosines (rho >= 1 km)."""
     expected = slant_km(s, ha, ht, R_MEAN_M)
-    assert_allclose(g.slant_range_km(s, ha, ht), expected, rtol=1e-7)
+    assert_allclose(radar.slant_range_km(s, ha, ht), expected, rtol=1e-7)
 
 
 @given(s=st.floats(0.0, 2000.0), ha=heights, ht=heights, lat=lats)
@@ -192,8 +193,8 @@ def test_slant_range_matches_plain_law_of_cosines(s, ha, ht):
 def test_ground_range_for_slant_round_trip(s, ha, ht, lat):
     """ground_range_for_slant(slant_range(s)) == s on the Gaussian sphere at any latitude."""
     r = gaussian_radius(lat)
-    rho = g.slant_range_km(s, ha, ht, radius_m=r)
-    back = g.ground_range_for_slant_km(rho, ha, ht, radius_m=r)
+    rho = radar.slant_range_km(s, ha, ht, radius_m=r)
+    back = radar.ground_range_for_slant_km(rho, ha, ht, radius_m=r)
     # Near s = 0 the inverse is ill-conditioned (d s / d rho grows like rho / s): 1 cm absolute.
     assert_allclose(back, s, rtol=1e-9, atol=1e-5)
 
@@ -203,7 +204,7 @@ def test_ground_range_for_slant_matches_acos_form(rho, ha, ht):
     """Inverse against theta = acos((p^2 + q^2 - rho^2) / 2pq) written out here (rho >= 40 km >
     |ht - ha|, so a solution exists)."""
     expected = ground_for_slant_km(rho, ha, ht, R_MEAN_M)
-    assert_allclose(g.ground_range_for_slant_km(rho, ha, ht), expected, rtol=1e-7)
+    assert_allclose(radar.ground_range_for_slant_km(rho, ha, ht), expected, rtol=1e-7)
 
 
 @pytest.mark.parametrize(("ha", "ht"), [(0.0, 1001.0), (24.0, 1025.0), (30.0, 1031.0),
@@ -212,19 +213,19 @@ def test_ground_range_for_slant_straight_above_is_zero(ha, ht):
     """The slant range straight above (or below) the radar is |ht - ha| (1.001 km for 0 and
     1001 m); feeding it back must give s = 0, not nan: the docstring keeps nan for slant ranges
     *shorter* than the height difference, and a value equal to it up to rounding is not."""
-    rho = g.slant_range_km(0.0, ha, ht)
+    rho = radar.slant_range_km(0.0, ha, ht)
     assert_allclose(rho, abs(ht - ha) / 1000.0, rtol=1e-12)
-    assert_allclose(g.ground_range_for_slant_km(rho, ha, ht), 0.0, atol=1e-6)
+    assert_allclose(radar.ground_range_for_slant_km(rho, ha, ht), 0.0, atol=1e-6)
 
 
 @pytest.mark.parametrize(("rho", "ha", "ht"), [(5.0, 0.0, 10000.0), (9.99, 20.0, 10020.0),
                                                (0.0, 0.0, 1.0)])
 def test_ground_range_for_slant_out_of_reach_is_nan(rho, ha, ht):
-    assert math.isnan(g.ground_range_for_slant_km(rho, ha, ht))
+    assert math.isnan(radar.ground_range_for_slant_km(rho, ha, ht))
 
 
 def test_ground_range_for_slant_vectorised():
-    out = g.ground_range_for_slant_km(np.array([5.0, 6371.0]), np.array([0.0, 0.0]),
+    out = radar.ground_range_for_slant_km(np.array([5.0, 6371.0]), np.array([0.0, 0.0]),
                                       np.array([10000.0, 0.0]))
     assert math.isnan(out[0])
     assert_allclose(out[1], math.pi * 6371.0 / 3, rtol=1e-12)
@@ -233,7 +234,7 @@ def test_ground_range_for_slant_vectorised():
 @given(s1=st.floats(0.0, 5000.0), s2=st.floats(0.0, 5000.0), ha=heights, ht=heights)
 def test_slant_range_grows_with_ground_distance(s1, s2, ha, ht):
     lo, hi = sorted((s1, s2))
-    assert g.slant_range_km(lo, ha, ht) <= g.slant_range_km(hi, ha, ht) * (1 + 1e-12) + 1e-12
+    assert radar.slant_range_km(lo, ha, ht) <= radar.slant_range_km(hi, ha, ht) * (1 + 1e-12) + 1e-12
 
 
 # --------------------------------------------------------------------------------------------
@@ -291,13 +292,13 @@ def test_ring_vertex_count_vectorised():
 @pytest.mark.parametrize("r_km", [10.0, 75.0, 400.0])
 def test_geodesic_circle_area_against_dense_geodesic_polygon(lat, r_km):
     dense = dense_geodesic_disc_area_km2(27.0, lat, r_km)
-    assert_allclose(g.geodesic_circle_area_km2(r_km, lat_deg=lat), dense, rtol=1e-6)
+    assert_allclose(g.cap_area_km2(r_km, lat_deg=lat), dense, rtol=1e-6)
 
 
 def test_geodesic_circle_area_hand_value():
     """R = 6371 km, r = 100 km: 2 pi R^2 (1 - cos(r/R)) = pi r^2 (1 - (r/R)^2 / 12 + ...)
     = 31,415.93 * (1 - 2.05e-5) = 31,415.28 km2."""
-    assert_allclose(g.geodesic_circle_area_km2(100.0), 31415.28, rtol=1e-6)
+    assert_allclose(g.cap_area_km2(100.0), 31415.28, rtol=1e-6)
 
 
 @pytest.mark.parametrize(("start", "width", "count"), [(0.0, 360.0, 40), (300.0, 120.0, 12),
@@ -315,8 +316,8 @@ def test_geodesic_rings_vertices(start, width, count):
 def test_laea_round_trip_and_equal_area():
     """A 1 x 1 degree cell near Minsk: LAEA area equals the ellipsoidal (Geod) area."""
     cell = shapely.segmentize(shapely.box(27.0, 53.0, 28.0, 54.0), 0.01)
-    projected = g.to_laea(cell, 27.5, 53.5)
+    projected = projection.to_laea(cell, 27.5, 53.5)
     geod_area = abs(WGS84.geometry_area_perimeter(cell)[0])
     assert_allclose(projected.area, geod_area, rtol=1e-6)
-    back = g.from_laea(projected, 27.5, 53.5)
+    back = projection.from_laea(projected, 27.5, 53.5)
     assert_allclose(shapely.get_coordinates(back), shapely.get_coordinates(cell), atol=1e-9)

@@ -26,11 +26,12 @@ from numpy.testing import assert_allclose
 from pyproj import Geod
 
 from adcov.analysis import analyze
-from adcov.borders import build_zones, neighbours
+from adcov.borders import build_zones
+from adcov.regions import neighbours
 from adcov.catalog import System
 from adcov.cli import cli
-from adcov.envelope import envelope
-from adcov.geodesy import laea_to_lonlat
+from adcov.models import envelope
+from adcov.projection import laea_to_lonlat
 from adcov.scenario import Scenario, Site
 from conftest import cap_area_km2, gaussian_radius, ground_for_slant_km, horizon_km
 

@@ -24,7 +24,8 @@ from click.testing import CliRunner
 
 from adcov import Scenario, analyze, envelopes
 from adcov.cli import cli
-from adcov.maps import TILES, _leaflet_assets, map_data, map_html
+from adcov.render.maps import _leaflet_assets, map_data, map_html
+from adcov.render.style import TILES
 
 from conftest import WGS84
 
@@ -361,7 +362,7 @@ def test_map_across_the_antimeridian_is_drawn_in_one_piece(tmp_path):
     import shapely
 
     from adcov.analysis import analyze
-    from adcov.maps import map_data
+    from adcov.render.maps import map_data
     from adcov.scenario import Scenario
 
     scen = tmp_path / "fji.toml"

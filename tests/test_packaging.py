@@ -32,8 +32,8 @@ def test_wheel_contains_data(wheel):
                      "adcov/_data/systems/catalog.toml",
                      "adcov/_data/scenarios/belarus-2021.toml",
                      "adcov/_data/scenarios/belarus-2023.toml",
-                     "adcov/_assets/adcov-map.js",
-                     "adcov/_assets/adcov-map.css",
+                     "adcov/render/_assets/adcov-map.js",
+                     "adcov/render/_assets/adcov-map.css",
                      "adcov/py.typed"):
         assert required in names, required
 

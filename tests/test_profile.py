@@ -23,9 +23,9 @@ from adcov.profile import (
     altitude_profile,
     crossover_altitude_m,
     crossovers,
-    plot_profile,
     profile_altitudes,
 )
+from adcov.render.plots import plot_profile
 from adcov.scenario import Scenario
 
 A_M = 6378137.0

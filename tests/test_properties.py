@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from adcov.analysis import analyze
-from adcov.borders import build_zones, neighbours
+from adcov.borders import build_zones
+from adcov.regions import neighbours
 from adcov.catalog import System
 from adcov.scenario import Scenario, Site
 

@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 import adcov._io
-from adcov import tables
+from adcov.render import tables
 from adcov._io import write_atomic
 from adcov.analysis import analyze
 from adcov.cli import cli

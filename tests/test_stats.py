@@ -23,8 +23,8 @@ from pyproj import Geod
 
 from adcov.analysis import analyze
 from adcov.catalog import System
-from adcov.envelope import envelope_radii
-from adcov.geodesy import from_laea
+from adcov.models import envelope_radii
+from adcov.projection import from_laea
 from adcov.scenario import Scenario, Site
 
 GEOD = Geod(ellps="WGS84")

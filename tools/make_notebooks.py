@@ -95,7 +95,8 @@ NB1 = [
     from pyproj import Geod
 
     from adcov import Scenario, analyze
-    from adcov.profile import altitude_profile, crossovers, plot_profile
+    from adcov.profile import altitude_profile, crossovers
+    from adcov.render.plots import plot_profile
 
     pd.set_option("display.precision", 3)
     pd.set_option("display.width", 120)
@@ -600,8 +601,9 @@ NB3 = [
     import pyogrio
 
     from adcov import Scenario, analyze, validate_file
-    from adcov.export import write
-    from adcov.profile import altitude_profile, crossovers, plot_profile
+    from adcov.render.export import write
+    from adcov.profile import altitude_profile, crossovers
+    from adcov.render.plots import plot_profile
 
     pd.set_option("display.precision", 3)
     pd.set_option("display.width", 120)

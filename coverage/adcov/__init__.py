@@ -1,36 +1,47 @@
 """adcov: air-defense coverage analysis.
 
-Deployment sites and each system's range and altitude limits become geodesic engagement
-envelopes per target altitude, clipped to a country's borders and split by border sector, with
-coverage, depth, gap and overlap statistics.
+Deployment sites and each system's range and altitude limits become geodesic envelopes per
+target altitude, clipped to a country's borders and split by border sector, with coverage,
+depth, gap and overlap statistics.
 
-The import name ``coverage`` is shared with coverage.py: the two cannot be installed in one
-environment. The distribution is called ``airdefense-coverage``.
+The distribution is called ``airdefense-coverage``; the import name is ``adcov`` (its source
+lives in the repository's ``coverage/`` folder, as in a src layout). Importing ``adcov`` is
+cheap: each name below loads its module on first use, so the command line starts without
+numpy, shapely, pyproj or pandas.
 """
 
-from .errors import CatalogError, CoverageError, InputError, RegionError, ScenarioError
-from .geodesy import gaussian_radius_m, radar_horizon_km, slant_range_km, ground_range_for_slant_km
-from .catalog import Catalog, System, default_catalog, load_catalog
-from .scenario import Scenario, Site, builtin_scenarios, validate_file
-from .envelope import Envelope, envelope, envelope_radii, envelopes
+from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CoverageError", "InputError", "ScenarioError", "CatalogError", "RegionError",
-    "gaussian_radius_m", "radar_horizon_km", "slant_range_km", "ground_range_for_slant_km",
-    "Catalog", "System", "default_catalog", "load_catalog",
-    "Scenario", "Site", "builtin_scenarios", "validate_file",
-    "Envelope", "envelope", "envelope_radii", "envelopes",
-    "analyze", "Result",
-]
+# Public name -> the module that defines it.
+_EXPORTS = {
+    "CoverageError": "errors", "InputError": "errors", "ScenarioError": "errors",
+    "CatalogError": "errors", "RegionError": "errors",
+    "gaussian_radius_m": "geodesy",
+    "radar_horizon_km": "radar", "slant_range_km": "radar", "ground_range_for_slant_km": "radar",
+    "Catalog": "catalog", "System": "catalog", "default_catalog": "catalog",
+    "load_catalog": "catalog",
+    "Scenario": "scenario", "Site": "scenario", "builtin_scenarios": "scenario",
+    "validate_file": "scenario",
+    "Envelope": "envelope", "Limit": "envelope",
+    "envelope": "models", "envelopes": "models", "envelope_radii": "models",
+    "analyze": "analysis", "Result": "analysis", "compare": "analysis",
+    "altitude_profile": "profile",
+}
+
+__all__ = list(_EXPORTS)
 
 
 def __getattr__(name):
-    # The analysis pulls in pandas and geopandas; load it on first use so that
-    # `import coverage` stays light for the plain functions.
-    if name in ("analyze", "Result"):
-        from . import analysis
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'adcov' has no attribute {name!r}")
 
-        return getattr(analysis, name)
-    raise AttributeError(f"module 'coverage' has no attribute {name!r}")
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

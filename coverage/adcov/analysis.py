@@ -1,31 +1,36 @@
 """One orchestrator: ``analyze(scenario) -> Result``.
 
-The result holds the zone table, the per-site table and (on demand) pairwise overlaps as pandas
-DataFrames, and envelopes, coverage layers, gaps and zones as GeoDataFrames in WGS84. Maps, the
-command line and notebooks all render this one result.
+The result holds data: the zone table, the per-site table and (on demand) pairwise overlaps as
+pandas DataFrames, and envelopes, coverage layers, gaps and zones as GeoDataFrames in WGS84, all
+computed from the scenario's pieces (:mod:`adcov.pipeline`) by the functions of
+:mod:`adcov.stats`. Maps, exports, tables and plots (:mod:`adcov.render`) take a result and
+never call back into this module.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
+from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
-from .borders import Zones, build_zones, country_name
-from .envelope import envelope_polygons, envelopes
+from .borders import Zones
 from .errors import InputError
-from .geodesy import laea_to_lonlat
+from .overlay import CELL_SIZE_M, Cover, Frame
+from .pipeline import cut_scenario
+from .projection import laea_to_lonlat
+from .regions import country_name
 from .scenario import Scenario
-from .stats import (CELL_SIZE_M, OVERLAP_COLUMNS, SITE_COLUMNS, ZONE_COLUMNS, AltitudeStats,
-                    Overlay, dead_zone_union, gap_kind)
+from .stats import (OVERLAP_COLUMNS, SITE_COLUMNS, ZONE_COLUMNS, compare_zone_tables,
+                    dead_zone_union, gap_kind, overlap_rows, site_rows, zone_gaps, zone_rows)
 
-__all__ = ["analyze", "Result", "compare", "ASSUMPTIONS"]
+__all__ = ["analyze", "Result", "AltitudeStats", "compare", "ASSUMPTIONS", "ENVELOPE_COLUMNS"]
 
 #: What every number rests on, reported with every result.
-ASSUMPTIONS = {
+ASSUMPTIONS = MappingProxyType({
     "earth_model": "WGS84 ellipsoid; geodesic rings (Karney) and equal-area (LAEA) overlays",
     "refraction": "effective Earth radius k * R, R the Gaussian radius at each site",
     "terrain": "smooth Earth: terrain masking is not modelled",
@@ -33,7 +38,53 @@ ASSUMPTIONS = {
     "envelope": "min(slant-range limit, radar horizon) outside the min-range dead zone, "
                 "empty above the ceiling or below the floor",
     "depth": "counts envelopes: several missiles of one battery are several envelopes",
-}
+})
+
+#: Columns of :attr:`Result.envelopes` besides the geometry.
+ENVELOPE_COLUMNS = ("altitude_m", "site", "system", "limited_by", "outer_km", "inner_km",
+                    "horizon_km")
+
+
+@dataclass(frozen=True, eq=False)
+class AltitudeStats:
+    """Everything computed for one target altitude (geometry in the region's LAEA).
+
+    Attributes
+    ----------
+    altitude_m : float
+        Target altitude. [m]
+    cover : Cover
+        The envelopes cut into cells (:mod:`adcov.overlay`).
+    zone_rows, site_rows : tuple of dict
+        Rows of the zone and per-site tables.
+    gaps : Mapping
+        Zone name -> its gaps (uncovered polygons over ``min_gap_km2``), largest first.
+    """
+
+    altitude_m: float
+    cover: Cover
+    zone_rows: tuple
+    site_rows: tuple
+    gaps: Mapping
+
+    @property
+    def envelopes(self) -> tuple:
+        """The envelopes, one per site."""
+        return self.cover.envelopes
+
+    @property
+    def polygons(self) -> np.ndarray:
+        """The envelopes' polygons (LAEA; empty where empty)."""
+        return self.cover.polygons
+
+    def layer(self, depth: int):
+        """The area covered by at least ``depth`` envelopes (1: the union), LAEA. [m]"""
+        return self.cover.layer(depth)
+
+    @cached_property
+    def dead_zones(self):
+        """Union of the envelopes' minimum-range holes (LAEA)."""
+        return dead_zone_union(self.polygons)
 
 
 def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -> "Result":
@@ -52,40 +103,44 @@ def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -
     -------
     Result
     """
-    per_alt = [envelopes(scenario.sites, h, k_factor=scenario.k_factor)
-               for h in scenario.altitudes_m]
-    reach = max((e.outer_km for envs in per_alt for e in envs), default=0.0)
-    zones = _zones(scenario.region, tuple((k, tuple(v)) for k, v in scenario.sectors.items()),
-                   scenario.belt_km, math.ceil(reach / 100.0) * 100.0)
-    polys = [envelope_polygons(envs, zones.lon0, zones.lat0) for envs in per_alt]
-    overlay = Overlay(zones, np.concatenate(polys) if polys else [],
-                      min_gap_km2=scenario.min_gap_km2, cell_m=cell_m)
-    stats = []
-    for i, (envs, p) in enumerate(zip(per_alt, polys)):
-        stats.append(overlay.altitude(envs, p, scenario.label))
-        if progress is not None:
-            progress(i + 1, len(per_alt))
-    return Result(scenario=scenario, region_zones=zones, altitude_stats=stats)
+    pieces = cut_scenario(scenario, cell_m=cell_m, progress=progress)
+    min_gap_m2 = scenario.min_gap_km2 * 1e6
+    per_alt = []
+    for cover in pieces.covers:
+        gaps = {zp.name: tuple(zone_gaps(zp, cover, min_gap_m2)) for zp in pieces.frame.zones}
+        per_alt.append(AltitudeStats(
+            altitude_m=cover.altitude_m, cover=cover,
+            zone_rows=tuple(zone_rows(pieces.frame, cover, pieces.zones, gaps,
+                                      scenario=scenario.label)),
+            site_rows=tuple(site_rows(pieces.frame, cover, scenario=scenario.label)),
+            gaps=MappingProxyType(gaps)))
+    return Result(scenario=scenario, region_zones=pieces.zones, frame=pieces.frame,
+                  altitude_stats=tuple(per_alt), cell_m=pieces.cell_m)
 
 
-_ENVELOPE_COLUMNS = ("altitude_m", "site", "system", "limited_by", "outer_km", "inner_km",
-                     "horizon_km")
-
-
-@lru_cache(maxsize=8)
-def _zones(region, sectors, belt_km, reach_km) -> Zones:
-    # Zones depend on the scenario only through these; the reach is rounded up to 100 km so
-    # that similar scenarios share them (a longer reach only keeps more of the neighbours).
-    return build_zones(region, dict(sectors), belt_km=belt_km, reach_km=reach_km)
-
-
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Result:
-    """Everything :func:`analyze` computed for one scenario."""
+    """Everything :func:`analyze` computed for one scenario (data only).
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario analysed.
+    region_zones : Zones
+        Its region's zones (LAEA; shared and immutable).
+    frame : Frame
+        The zones cut into the overlay's cells.
+    altitude_stats : tuple of AltitudeStats
+        One per altitude, in order.
+    cell_m : float
+        The overlay's cell size. [m]
+    """
 
     scenario: Scenario
     region_zones: Zones = field(repr=False)
-    altitude_stats: list = field(repr=False)
+    frame: Frame = field(repr=False)
+    altitude_stats: tuple = field(repr=False)
+    cell_m: float = CELL_SIZE_M
 
     def __repr__(self) -> str:
         return (f"<Result {self.scenario.label!r}: {len(self.scenario.sites)} sites, "
@@ -107,7 +162,8 @@ class Result:
     @cached_property
     def overlaps(self) -> pd.DataFrame:
         """Area inside the region covered by both sites of each overlapping pair, per altitude."""
-        rows = [r for st in self.altitude_stats for r in st.overlaps(self.scenario.label)]
+        rows = [r for st in self.altitude_stats
+                for r in overlap_rows(self.frame, st.cover, scenario=self.scenario.label)]
         return pd.DataFrame(rows, columns=list(OVERLAP_COLUMNS))
 
     @property
@@ -121,7 +177,7 @@ class Result:
                 "altitudes_m": list(s.altitudes_m)}
 
     def at(self, altitude_m: float) -> AltitudeStats:
-        """The raw per-altitude statistics (LAEA geometry) for one altitude of the scenario.
+        """The statistics and pieces (LAEA geometry) of one altitude of the scenario.
 
         Parameters
         ----------
@@ -151,10 +207,10 @@ class Result:
                 if g.is_empty:
                     continue
                 recs.append({"altitude_m": e.altitude_m, "site": e.site, "system": e.system,
-                             "limited_by": e.limited_by, "outer_km": e.outer_km,
+                             "limited_by": str(e.limited_by), "outer_km": e.outer_km,
                              "inner_km": e.inner_km, "horizon_km": e.horizon_km})
                 geoms.append(g)
-        return gpd.GeoDataFrame(recs, columns=list(_ENVELOPE_COLUMNS),
+        return gpd.GeoDataFrame(recs, columns=list(ENVELOPE_COLUMNS),
                                 geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
 
     @cached_property
@@ -182,12 +238,10 @@ class Result:
 
         recs, geoms = [], []
         for st in self.altitude_stats:
-            holes = dead_zone_union(st.polygons)
-            for zone, parts in st.gap_geoms.items():
+            for zone, parts in st.gaps.items():
                 for rank, p in enumerate(parts, start=1):
                     recs.append({"altitude_m": st.altitude_m, "zone": zone, "rank": rank,
-                                 "kind": gap_kind(p, holes),
-                                 "area_km2": p.area / 1e6})
+                                 "kind": gap_kind(p, st.dead_zones), "area_km2": p.area / 1e6})
                     geoms.append(p)
         return gpd.GeoDataFrame(recs, columns=["altitude_m", "zone", "rank", "kind", "area_km2"],
                                 geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
@@ -207,19 +261,20 @@ class Result:
             recs.append({"zone": f"{k}_border", "zone_kind": "border"}), geoms.append(g)
         return gpd.GeoDataFrame(recs, geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
 
-    # ------------------------------------------------------------------ maps
+    # ------------------------------------------------------------------ renderings
     def map(self, *, tiles: str = "osm", compare: "Result | None" = None):
         """Interactive folium map (self-contained; displays inline in Jupyter).
 
         With ``compare``, the map shows what this result covers that ``compare`` does not
-        ("gained") and the reverse ("lost"). See :func:`adcov.maps.build_map`.
+        ("gained") and the reverse ("lost"). See :func:`adcov.render.maps.build_map`.
         """
-        from .maps import build_map
+        from .render.maps import build_map
 
         return build_map(self, tiles=tiles, compare=compare)
 
     def profile(self, *, points: int = 30, altitudes_m=None):
-        """Covered fraction against target altitude for the region and each sector.
+        """Covered fraction against target altitude for the region and each sector, computed
+        with this result's grid.
 
         Parameters
         ----------
@@ -232,15 +287,15 @@ class Result:
         -------
         pandas.DataFrame
             See :func:`adcov.profile.altitude_profile`; plot it with
-            :func:`adcov.profile.plot_profile`.
+            :func:`adcov.render.plots.plot_profile`.
         """
         from .profile import altitude_profile
 
-        return altitude_profile(self.scenario, altitudes_m, points=points)
+        return altitude_profile(self.scenario, altitudes_m, points=points, cell_m=self.cell_m)
 
-    # ------------------------------------------------------------------ export
     def to_file(self, path):
-        """Write the GIS layers to ``path`` (.geojson, .gpkg or .kml; see :mod:`adcov.export`).
+        """Write the GIS layers to ``path`` (.geojson, .gpkg or .kml; see
+        :mod:`adcov.render.export`).
 
         Parameters
         ----------
@@ -251,23 +306,23 @@ class Result:
         -------
         pathlib.Path
         """
-        from .export import write
+        from .render.export import write
 
         return write(self, path)
 
     def to_dict(self, *, overlaps: bool = True) -> dict:
         """The statistics as plain data, rounded as in output files (the JSON of
         ``adcov stats --format json``)."""
-        from .tables import _records
+        from .render.tables import records
 
         s = self.scenario
         return {
             "scenario": {"label": s.label, "name": s.name, "region": s.region,
                          "sites": len(s.sites), "description": s.description},
             "assumptions": self.assumptions,
-            "zones": _records(self.zones),
-            "sites": _records(self.sites),
-            "overlaps": _records(self.overlaps) if overlaps else None,
+            "zones": records(self.zones),
+            "sites": records(self.sites),
+            "overlaps": records(self.overlaps) if overlaps else None,
         }
 
 
@@ -281,20 +336,4 @@ def compare(a: Result, b: Result) -> pd.DataFrame:
         raise InputError(f"cannot compare scenarios of different regions ({a.scenario.region} "
                          f"and {b.scenario.region})", file=b.scenario.path, entry="region",
                          value=b.scenario.region)
-    za, zb = a.zones, b.zones
-    label_a, label_b = a.scenario.label, b.scenario.label
-    if label_a == label_b:
-        label_a, label_b = f"A:{label_a}", f"B:{label_b}"
-    za = za.assign(scenario=label_a)
-    zb = zb.assign(scenario=label_b)
-    keys = ["altitude_m", "zone"]
-    merged = za.merge(zb, on=keys, suffixes=("_a", "_b"))
-    diff = merged[keys].copy()
-    diff["scenario"] = f"{label_b} - {label_a}"
-    diff["zone_kind"] = merged["zone_kind_a"]
-    for col in ZONE_COLUMNS:
-        if col in ("scenario", "altitude_m", "zone", "zone_kind"):
-            continue
-        diff[col] = merged[f"{col}_b"] - merged[f"{col}_a"]
-    out = pd.concat([za, zb, diff[list(ZONE_COLUMNS)]], ignore_index=True)
-    return out
+    return compare_zone_tables(a.zones, b.zones, a.scenario.label, b.scenario.label)

@@ -1,49 +1,36 @@
-"""Country borders, neighbours, sector zones, belt zones and border lines.
+"""Country geometry and a region's zones: sector zones, belts, border lines, forward zones.
 
 Borders come from Natural Earth 1:10m Admin 0 countries v5.1.1 as shipped in ``data/borders/``
 (see its README for provenance). A *region* is one country by ISO 3166-1 alpha-3 code; its
-*neighbours* are the countries that share a land border with it. Neighbours are grouped into named
-*sectors*; a sector's *zone* is the part of the region whose nearest foreign border belongs to that
-sector, so the sector zones tile the region.
+*neighbours* are the countries that share a land border with it (:mod:`adcov.regions`).
+Neighbours are grouped into named *sectors*; a sector's *zone* is the part of the region whose
+nearest foreign border belongs to that sector, so the sector zones tile the region.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
+from typing import Mapping
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ._paths import data_path
-from .errors import RegionError
-from .geodesy import GEOD, to_laea
+from .geodesy import ellipsoidal_area_km2, ellipsoidal_length_km
+from .projection import to_laea
+from .regions import check_region, check_sectors, default_sectors
 
 __all__ = [
-    "DEFAULT_SECTORS",
     "SECTOR_SPACING_M",
-    "country_codes",
-    "country_name",
     "country_geometry",
-    "country_bbox",
-    "neighbours",
-    "default_sectors",
-    "check_region",
-    "check_sectors",
-    "geodesic_area_km2",
-    "geodesic_length_km",
     "Zones",
     "build_zones",
 ]
 
-#: Sector tables known to the toolkit; other regions get one sector per neighbour.
-DEFAULT_SECTORS = MappingProxyType({
-    "BLR": MappingProxyType({"west": ("POL", "LTU", "LVA"), "south": ("UKR",), "east": ("RUS",)}),
-})
 
 #: Spacing of the points that sample border lines for the nearest-border partition. The sector
 #: boundary between two border lines is then placed within about spacing^2 / (8 d) of the exact
@@ -51,27 +38,10 @@ DEFAULT_SECTORS = MappingProxyType({
 SECTOR_SPACING_M = 1000.0
 
 
-@lru_cache(maxsize=1)
-def _index() -> dict:
-    with open(data_path("borders", "index.json"), encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-def country_codes() -> list[str]:
-    """ISO3 codes of every country in ``data/borders/``."""
-    return sorted(_index())
-
-
-def country_name(iso3: str) -> str:
-    """English name of a country."""
-    return _index()[check_region(iso3)]["name"]
-
-
 @lru_cache(maxsize=64)
 def country_geometry(iso3: str) -> BaseGeometry:
     """The country's (Multi)Polygon in lon/lat. [deg]"""
-    if iso3 not in _index():
-        raise RegionError(_unknown_message(iso3), entry="region", value=iso3)
+    check_region(iso3)
     text = data_path("borders", "countries", f"{iso3}.geojson").read_text(encoding="utf-8")
     # A one-feature FeatureCollection parses (in GEOS, fast) to a one-member collection.
     geom = shapely.get_geometry(shapely.from_geojson(text), 0)
@@ -79,90 +49,7 @@ def country_geometry(iso3: str) -> BaseGeometry:
     return geom
 
 
-def country_bbox(iso3: str) -> tuple[float, float, float, float]:
-    """Bounding box (min lon, min lat, max lon, max lat) of a country. [deg]"""
-    return tuple(_index()[check_region(iso3)]["bbox"])
-
-
-def neighbours(iso3: str) -> dict[str, float]:
-    """Countries sharing a land border with ``iso3`` and the shared border's length. [km]"""
-    return dict(_index()[check_region(iso3)]["neighbours"])
-
-
-def default_sectors(iso3: str) -> dict[str, tuple[str, ...]]:
-    """The default sector table: the known one, else one sector per neighbour named by its code."""
-    if iso3 in DEFAULT_SECTORS:
-        return {k: tuple(v) for k, v in DEFAULT_SECTORS[iso3].items()}
-    return {code: (code,) for code in sorted(neighbours(iso3))}
-
-
-def _unknown_message(code) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(str(code).upper(), country_codes(), n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"unknown country code (ISO 3166-1 alpha-3 expected){hint}"
-
-
-def check_region(code, *, file=None, entry="region") -> str:
-    """Validate a region code and return it."""
-    if not isinstance(code, str) or code not in _index():
-        raise RegionError(_unknown_message(code), file=file, entry=entry, value=code)
-    return code
-
-
-def check_sectors(region: str, sectors, *, file=None, entry="sectors") -> dict[str, tuple[str, ...]]:
-    """Validate a sector table for a region.
-
-    Every code must be a neighbour of the region, in one sector only, and every neighbour must be
-    in a sector (otherwise the sector zones would not tile the region).
-    """
-    if not isinstance(sectors, dict) or not sectors:
-        raise RegionError("must be a non-empty table of sector = [ISO3 codes]", file=file,
-                          entry=entry, value=sectors)
-    nbrs = neighbours(region)
-    seen: dict[str, str] = {}
-    out = {}
-    for name, codes in sectors.items():
-        where = f"{entry}.{name}"
-        if not name or not all(c.isalnum() or c in "_-" for c in name):
-            raise RegionError("sector names use letters, digits, '_' and '-'", file=file,
-                              entry=where, value=name)
-        if not isinstance(codes, (list, tuple)) or not codes:
-            raise RegionError("must be a non-empty list of ISO3 codes", file=file, entry=where,
-                              value=codes)
-        for code in codes:
-            if not isinstance(code, str) or code not in _index():
-                raise RegionError(_unknown_message(code), file=file, entry=where, value=code)
-            if code not in nbrs:
-                raise RegionError(
-                    f"is not a neighbour of {region}; its neighbours are {', '.join(sorted(nbrs))}",
-                    file=file, entry=where, value=code)
-            if code in seen:
-                raise RegionError(f"is already in sector {seen[code]!r}", file=file, entry=where,
-                                  value=code)
-            seen[code] = name
-        out[name] = tuple(codes)
-    missing = sorted(set(nbrs) - set(seen))
-    if missing:
-        raise RegionError(f"neighbours of {region} in no sector (every neighbour needs one, so "
-                          "that sector zones tile the region)", file=file, entry=entry,
-                          value=missing)
-    return out
-
-
-def geodesic_area_km2(geometry_lonlat) -> float:
-    """Ellipsoidal (WGS84) area of a lon/lat geometry. [km2]"""
-    area, _ = GEOD.geometry_area_perimeter(geometry_lonlat)
-    return abs(area) / 1e6
-
-
-def geodesic_length_km(geometry_lonlat) -> float:
-    """Geodesic (WGS84) length of a lon/lat line geometry. [km]"""
-    return GEOD.geometry_length(geometry_lonlat) / 1000.0
-
-
-@dataclass
+@dataclass(frozen=True)
 class Zones:
     """A region's zones in its local LAEA projection (metres), with their lon/lat originals.
 
@@ -172,19 +59,26 @@ class Zones:
         ISO3 code.
     lon0, lat0 : float
         Centre of the LAEA projection. [deg]
+    belt_km : float
+        Width of the belts. [km]
     region_geom : shapely geometry
         The region. [m, LAEA]
-    sectors : dict
+    sectors : Mapping
         Sector name -> tuple of neighbour codes.
-    sector_zones, belts, forward : dict
+    sector_zones, belts, forward : Mapping
         Sector name -> geometry [m, LAEA]: the sector zone, the belt along the sector's border,
         and the sector's neighbours' territory (clipped to ``reach_km`` around the region).
-    border_lines : dict
-        Sector name -> the shared border line [m, LAEA].
-    border_km : dict
+    border_lines, border_lines_lonlat : Mapping
+        Sector name -> the shared border line [m, LAEA] and the same in lon/lat [deg].
+    border_km : Mapping
         Sector name -> geodesic length of the border line. [km]
     area_km2 : float
-        Geodesic area of the region. [km2]
+        Ellipsoidal area of the region. [km2]
+    neighbour_geoms : Mapping
+        Neighbour ISO3 code -> its territory within reach [m, LAEA].
+
+    Zones are shared between analyses of one region (they are cached), so they are immutable:
+    the mappings are read-only views and shapely geometries cannot be changed in place.
     """
 
     region: str
@@ -192,15 +86,20 @@ class Zones:
     lat0: float
     belt_km: float
     region_geom: BaseGeometry
-    sectors: dict
-    sector_zones: dict
-    belts: dict
-    border_lines: dict
-    border_lines_lonlat: dict
-    border_km: dict
-    forward: dict
+    sectors: Mapping
+    sector_zones: Mapping
+    belts: Mapping
+    border_lines: Mapping
+    border_lines_lonlat: Mapping
+    border_km: Mapping
+    forward: Mapping
     area_km2: float
-    neighbour_geoms: dict = field(default_factory=dict)
+    neighbour_geoms: Mapping
+
+    def __post_init__(self):
+        for name in ("sectors", "sector_zones", "belts", "border_lines", "border_lines_lonlat",
+                     "border_km", "forward", "neighbour_geoms"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def laea(self, geometry):
         """Project lon/lat geometry into this region's LAEA."""
@@ -252,7 +151,7 @@ def build_zones(region: str, sectors: dict | None = None, *, belt_km: float = 50
     0.1% of geodesic distances across a country of Belarus's size.
     """
     check_region(region)
-    sectors = check_sectors(region, sectors) if sectors else default_sectors(region)
+    sectors = check_sectors(region, dict(sectors)) if sectors else default_sectors(region)
     rg_ll = country_geometry(region)
     lon0, lat0 = _projection_centre(rg_ll)
     rg = to_laea(rg_ll, lon0, lat0)
@@ -299,8 +198,8 @@ def build_zones(region: str, sectors: dict | None = None, *, belt_km: float = 50
         region=region, lon0=lon0, lat0=lat0, belt_km=belt_km, region_geom=rg, sectors=sectors,
         sector_zones=sector_zones, belts=belts, border_lines=border,
         border_lines_lonlat=border_ll,
-        border_km={k: geodesic_length_km(g) for k, g in border_ll.items()},
-        forward=forward, area_km2=geodesic_area_km2(rg_ll), neighbour_geoms=nbr_geoms,
+        border_km={k: ellipsoidal_length_km(g) for k, g in border_ll.items()},
+        forward=forward, area_km2=ellipsoidal_area_km2(rg_ll), neighbour_geoms=nbr_geoms,
     )
 
 

@@ -32,6 +32,7 @@ from .errors import CatalogError
 __all__ = [
     "CONFIDENCE_TAGS",
     "NUMERIC_FIELDS",
+    "SYSTEM_KINDS",
     "Reference",
     "Citation",
     "System",
@@ -60,7 +61,10 @@ NUMERIC_FIELDS = MappingProxyType({
     "detection_range_km": (v.Bounds(0, 5000, low_open=True), False),
 })
 _TEXT_FIELDS = ("name", "family", "missile", "origin", "notes")
-_SYSTEM_KEYS = set(NUMERIC_FIELDS) | set(_TEXT_FIELDS) | {"sources"}
+#: What a system is: ``engagement`` (a missile system: its envelope is where a target can be
+#: engaged). The envelope model for each kind is chosen in :mod:`adcov.models`.
+SYSTEM_KINDS = ("engagement",)
+_SYSTEM_KEYS = set(NUMERIC_FIELDS) | set(_TEXT_FIELDS) | {"sources", "kind"}
 
 
 @dataclass(frozen=True)
@@ -96,28 +100,44 @@ class Citation:
 
 @dataclass(frozen=True)
 class System:
-    """One engagement envelope of an air-defense system.
+    """One envelope of an air-defense system (a missile of a missile system), validated.
 
     Parameters
     ----------
     id : str
         Catalog id, e.g. ``"S-400/40N6"``.
     name : str
-        Display name.
+        Display name (default: the id).
     max_range_km, min_range_km : float
-        Engagement slant-range limits. [km]
+        Engagement slant-range limits; ``0 <= min < max``. [km]
     max_altitude_m, min_altitude_m : float
-        Target altitude limits (ceiling and floor). [m]
+        Target altitude limits (ceiling and floor); ``0 <= min < max``. [m]
     antenna_height_m : float
         Height of the fire-control radar above ground. [m]
     sector_width_deg : float, default 360
-        Width of the azimuth sector the system covers without moving. [deg]
+        Width of the azimuth sector the system covers without moving; ``0 < width <= 360``. [deg]
     detection_range_km : float, optional
         Instrumented range of the search radar. [km]
+    kind : str, default "engagement"
+        One of :data:`SYSTEM_KINDS`; chooses the envelope model (:mod:`adcov.models`).
     family : str
-        Group used for colours and legends, e.g. ``"S-300"``.
+        Group used for colours and legends, e.g. ``"S-300"`` (default: the id before "/").
     sources : tuple of Citation
         One citation per numeric field.
+
+    Raises
+    ------
+    CatalogError
+        When a value is out of its bounds (:data:`NUMERIC_FIELDS`), a minimum is not below its
+        maximum, or the kind is unknown: a System is valid however it was built.
+
+    Examples
+    --------
+    >>> System("X", "X", max_range_km=40, min_range_km=50, max_altitude_m=1e4,
+    ...        min_altitude_m=0, antenna_height_m=5)
+    Traceback (most recent call last):
+    ...
+    adcov.errors.CatalogError: X.min_range_km: must be below max_range_km (40) (got 50.0)
     """
 
     id: str
@@ -129,11 +149,36 @@ class System:
     antenna_height_m: float
     sector_width_deg: float = 360.0
     detection_range_km: float | None = None
+    kind: str = "engagement"
     family: str = ""
     missile: str = ""
     origin: str = ""
     notes: str = ""
     sources: tuple[Citation, ...] = field(default=(), compare=False)
+
+    def __post_init__(self):
+        sid = v.text(self.id, file=None, entry="id", error=CatalogError, max_length=80)
+        object.__setattr__(self, "id", sid)
+        object.__setattr__(self, "name", v.text(self.name or sid, file=None, entry=f"{sid}.name",
+                                                error=CatalogError, max_length=2000))
+        for key, (bounds, required) in NUMERIC_FIELDS.items():
+            value = getattr(self, key)
+            if value is None and not required:
+                continue
+            object.__setattr__(self, key, v.number(value, file=None, entry=f"{sid}.{key}",
+                                                   bounds=bounds, error=CatalogError))
+        if self.kind not in SYSTEM_KINDS:
+            raise CatalogError(f"unknown kind; kinds are {', '.join(SYSTEM_KINDS)}",
+                               entry=f"{sid}.kind", value=self.kind)
+        if self.min_range_km >= self.max_range_km:
+            raise CatalogError(f"must be below max_range_km ({self.max_range_km:g})",
+                               entry=f"{sid}.min_range_km", value=self.min_range_km)
+        if self.min_altitude_m >= self.max_altitude_m:
+            raise CatalogError(f"must be below max_altitude_m ({self.max_altitude_m:g})",
+                               entry=f"{sid}.min_altitude_m", value=self.min_altitude_m)
+        if not self.family:
+            object.__setattr__(self, "family", sid.split("/")[0])
+        object.__setattr__(self, "sources", tuple(self.sources))
 
     def citation(self, field_name: str) -> Citation | None:
         """The citation of one numeric field, or None."""
@@ -204,7 +249,7 @@ def _system_from_table(sid, table, *, file, entry, references=None, base: System
         if key in table:
             values[key] = v.number(table[key], file=file, entry=f"{entry}.{key}", bounds=bounds,
                                    error=CatalogError)
-    for key in _TEXT_FIELDS:
+    for key in (*_TEXT_FIELDS, "kind"):
         if key in table:
             values[key] = v.text(table[key], file=file, entry=f"{entry}.{key}",
                                  error=CatalogError, allow_empty=(key == "notes"), max_length=2000)
@@ -216,19 +261,16 @@ def _system_from_table(sid, table, *, file, entry, references=None, base: System
         kept = tuple(c for c in (base.sources if base else ()) if c.field not in values)
         new = tuple(Citation(k, user_reference, "U") for k in values if k in NUMERIC_FIELDS)
         citations = kept + new
-    if base is not None:
-        system = replace(base, **values, sources=citations)
-    else:
+    try:
+        if base is not None:
+            return replace(base, **values, sources=citations)
         values.setdefault("name", sid)
-        system = System(id=sid, sources=citations, **values)
-
-    if system.min_range_km >= system.max_range_km:
-        raise CatalogError(f"must be below max_range_km ({system.max_range_km:g})", file=file,
-                           entry=f"{entry}.min_range_km", value=system.min_range_km)
-    if system.min_altitude_m >= system.max_altitude_m:
-        raise CatalogError(f"must be below max_altitude_m ({system.max_altitude_m:g})", file=file,
-                           entry=f"{entry}.min_altitude_m", value=system.min_altitude_m)
-    return system
+        return System(id=sid, sources=citations, **values)
+    except CatalogError as exc:
+        # The System checks its own invariants; say where in the file the value came from.
+        key = exc.entry.split(".")[-1] if exc.entry else ""
+        raise CatalogError(exc.message, file=file, entry=f"{entry}.{key}" if key else entry,
+                           **({"value": exc.value} if exc.has_value else {})) from None
 
 
 def _citations(table, values, references, *, file, entry) -> tuple[Citation, ...]:

@@ -14,7 +14,7 @@ import click
 
 from . import __version__
 from .errors import InputError
-from .maps import TILES
+from .render.style import TILES
 
 log = logging.getLogger("adcov")
 
@@ -200,7 +200,7 @@ def stats(scenario, fmt, output, overlaps):
       adcov stats belarus-2023 -f csv -o zones.csv
       adcov stats my-scenario.toml -f json -o stats.json
     """
-    from . import tables
+    from .render import tables
 
     sc = _scenario(scenario)
     if output not in (None, "-"):
@@ -240,7 +240,7 @@ def map_command(scenario, output, tiles, compare_with):
       adcov map belarus-2023 --tiles none -o map.html
       adcov map belarus-2021 --compare belarus-2023 -o change.html
     """
-    from .maps import map_html
+    from .render.maps import map_html
 
     sc = _scenario(scenario)
     other = _scenario(compare_with) if compare_with else None
@@ -270,11 +270,12 @@ def export(scenario, output):
       adcov export belarus-2023 -o coverage.kml      # Google Earth
       adcov export my.toml -o coverage.geojson
     """
-    from .export import FORMATS, write
+    from .render.export import write
+    from .formats import EXPORT, extensions, format_for_path
 
     suffix = Path(output).suffix.lower()
-    if suffix not in FORMATS:
-        raise InputError(f"unknown export format; use one of {', '.join(sorted(FORMATS))}",
+    if format_for_path(output, EXPORT) is None:
+        raise InputError(f"unknown export format; use one of {', '.join(extensions(EXPORT))}",
                          file=output, entry="output", value=suffix)
     sc = _scenario(scenario)
     path = _check_out(output, sc.input_paths)
@@ -301,7 +302,8 @@ def profile(scenario, output, points):
       adcov profile belarus-2021 -o profile.csv --points 60
     """
     from ._io import write_atomic
-    from .profile import altitude_profile, crossovers, plot_profile
+    from .profile import altitude_profile, crossovers
+    from .render.plots import plot_profile
 
     kind = Path(output).suffix.lower()
     if kind not in (".png", ".csv"):
@@ -312,7 +314,7 @@ def profile(scenario, output, points):
     with _progress("altitudes") as bar:
         prof = altitude_profile(sc, points=points, progress=bar)
     if kind == ".csv":
-        from . import tables
+        from .render import tables
 
         write_atomic(path, tables.to_csv(prof))
     else:
@@ -339,7 +341,7 @@ def compare(scenario_a, scenario_b, fmt, output):
     Example:
       adcov compare belarus-2021 belarus-2023 -f csv -o diff.csv
     """
-    from . import tables
+    from .render import tables
     from .analysis import compare as compare_results
 
     a, b = _scenario(scenario_a), _scenario(scenario_b)
@@ -400,9 +402,9 @@ def whatif(scenario, adds, fmt, output, map_path, tiles):
       adcov whatif belarus-2021 --add name=Pinsk,system=S-300PMU-2,lon=26.10,lat=52.11 \\
           --add name=Gomel,system=Buk-M3,lon=30.98,lat=52.43 -f csv -o change.csv --map change.html
     """
-    from . import tables
+    from .render import tables
     from .analysis import compare as compare_results
-    from .maps import map_html
+    from .render.maps import map_html
 
     base = _scenario(scenario)
     rows = [_parse_site_spec(spec, i) for i, spec in enumerate(adds, start=1)]

@@ -1,46 +1,71 @@
-"""Engagement envelopes: the one place where range, horizon, altitude and sector limits meet.
+"""The envelope type: where one site covers targets at one altitude, and why it has that size.
 
-For one site and one target altitude the envelope is the part of the ground over which a target
-at that altitude can be engaged: a geodesic annulus (cut to an azimuth sector for sector
-systems) whose outer radius is set by the missile's slant range or by the radar horizon,
-whichever is shorter, and whose inner radius is the dead zone of the minimum slant range.
+An :class:`Envelope` is data: a geodesic annulus around the site (cut to an azimuth sector for
+sector systems) described by its inner radius and its outer radius, one value or one per
+azimuth, with the reason for its size (:class:`Limit`) and the assumptions behind it. The models
+that compute envelopes live in :mod:`adcov.models`, one per system kind; this module turns
+envelopes into polygons.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from enum import StrEnum
+from typing import Iterable
 
 import numpy as np
 import shapely
 
-from .geodesy import (
-    DEFAULT_K_FACTOR,
-    gaussian_radius_m,
-    geodesic_rings,
-    ground_range_for_slant_km,
-    radar_horizon_km,
-    ring_vertex_count,
-    to_laea,
-)
-from .scenario import Site
+from .geodesy import GEOD, geodesic_rings, ring_vertex_count, wrap_longitude
+from .projection import lonlat_to_laea_xy
 
 __all__ = [
+    "Limit",
     "LIMITS",
+    "check_limit",
     "RING_TOLERANCE_M",
     "RING_RELATIVE_TOLERANCE",
     "Envelope",
-    "envelope_radii",
-    "envelope",
-    "envelopes",
     "envelope_polygons",
 ]
 
-#: Why an envelope has the size it has.
-#: ``range``: the missile's slant range; ``horizon``: the radar horizon for that target altitude;
-#: ``ceiling``/``floor``: the target is above the maximum / below the minimum altitude (empty);
-#: ``dead_zone``: what the horizon or range leaves lies inside the minimum range (empty).
-LIMITS = ("range", "horizon", "ceiling", "floor", "dead_zone")
+
+class Limit(StrEnum):
+    """Why an envelope has the size it has: the closed set of reasons.
+
+    ``range``: the missile's slant range; ``horizon``: the radar horizon for that target
+    altitude; ``ceiling`` / ``floor``: the target is above the maximum / below the minimum
+    altitude (empty); ``dead_zone``: what the horizon or range leaves lies inside the minimum
+    range (empty).
+    """
+
+    RANGE = "range"
+    HORIZON = "horizon"
+    CEILING = "ceiling"
+    FLOOR = "floor"
+    DEAD_ZONE = "dead_zone"
+
+
+#: The values of :class:`Limit`, in order.
+LIMITS = tuple(item.value for item in Limit)
+
+
+def check_limit(value) -> Limit:
+    """The :class:`Limit` named by ``value``; a ValueError listing the valid ones otherwise.
+
+    >>> check_limit("horizon") is Limit.HORIZON
+    True
+    >>> check_limit("terrain")
+    Traceback (most recent call last):
+    ...
+    ValueError: limited_by must be one of range, horizon, ceiling, floor, dead_zone (got 'terrain')
+    """
+    try:
+        return Limit(value)
+    except ValueError:
+        raise ValueError(f"limited_by must be one of {', '.join(LIMITS)} "
+                         f"(got {value!r})") from None
+
 
 #: Polygons stay within this distance of the true geodesic circle. [m]
 RING_TOLERANCE_M = 50.0
@@ -50,7 +75,7 @@ RING_RELATIVE_TOLERANCE = 5e-4
 
 @dataclass(frozen=True)
 class Envelope:
-    """Engagement envelope of one site at one target altitude, with the assumptions behind it.
+    """The envelope of one site at one target altitude, with the assumptions behind it.
 
     Attributes
     ----------
@@ -61,17 +86,26 @@ class Envelope:
     altitude_m : float
         Target altitude above the radar's ground. [m]
     outer_km, inner_km : float
-        Geodesic radii of the annulus (0 and 0 when empty). [km]
+        Geodesic radii of the annulus (0 and 0 when empty); with per-azimuth radii,
+        ``outer_km`` is the largest of them. [km]
     horizon_km : float
         Radar horizon for this antenna and target altitude. [km]
     range_ground_km : float
         Ground distance at which the maximum slant range is reached (nan: out of reach). [km]
-    limited_by : str
-        One of :data:`LIMITS`.
+    limited_by : Limit
+        Why the envelope has this size (checked against the closed set :data:`LIMITS`).
     azimuth_deg, sector_width_deg : float
         Sector centre (None for full circles) and width. [deg]
     antenna_height_m, k_factor, earth_radius_m : float
         Antenna height [m], effective-Earth factor [-] and the Gaussian radius used [m].
+    kind : str, default "engagement"
+        The system kind whose model made the envelope.
+    outer_by_azimuth_km : tuple of float, optional
+        Outer radius per azimuth, at equal steps across the sector clockwise from its start
+        (from north for a full circle; the last step closes the circle). None: ``outer_km`` in
+        every direction. [km]
+    altitude_reference : str, default "radar ground"
+        What ``altitude_m`` is measured from.
     """
 
     site: str
@@ -83,16 +117,31 @@ class Envelope:
     inner_km: float
     horizon_km: float
     range_ground_km: float
-    limited_by: str
+    limited_by: Limit
     azimuth_deg: float | None
     sector_width_deg: float
     antenna_height_m: float
     k_factor: float
     earth_radius_m: float
+    kind: str = "engagement"
+    outer_by_azimuth_km: tuple | None = None
+    altitude_reference: str = "radar ground"
+
+    def __post_init__(self):
+        object.__setattr__(self, "limited_by", check_limit(self.limited_by))
+        if not (self.inner_km >= 0 and self.outer_km >= 0):
+            raise ValueError(f"envelope radii must be >= 0 (got {self.inner_km!r}, "
+                             f"{self.outer_km!r})")
+        if self.outer_by_azimuth_km is not None:
+            radii = tuple(float(r) for r in self.outer_by_azimuth_km)
+            if len(radii) < 3 or min(radii) < 0:
+                raise ValueError("outer_by_azimuth_km needs at least 3 radii, all >= 0")
+            object.__setattr__(self, "outer_by_azimuth_km", radii)
+            object.__setattr__(self, "outer_km", max(radii))
 
     @property
     def empty(self) -> bool:
-        """True when no ground point can be engaged at this altitude."""
+        """True when no ground point is covered at this altitude."""
         return self.outer_km <= self.inner_km
 
     def polygon(self, lon0: float | None = None, lat0: float | None = None, *,
@@ -122,143 +171,19 @@ class Envelope:
         return float(self.polygon(self.lon, self.lat).area) / 1e6
 
 
-def envelope_radii(max_range_km, min_range_km, max_altitude_m, min_altitude_m,
-                   antenna_height_m, altitude_m, lat_deg, *, k_factor=DEFAULT_K_FACTOR):
-    """Outer and inner ground radii of engagement envelopes, vectorised.
-
-    Parameters
-    ----------
-    max_range_km, min_range_km : array_like
-        Slant-range limits of the missile. [km]
-    max_altitude_m, min_altitude_m : array_like
-        Target altitude limits. [m]
-    antenna_height_m : array_like
-        Radar antenna height above its ground. [m]
-    altitude_m : array_like
-        Target altitude above the radar's ground. [m]
-    lat_deg : array_like
-        Site latitude, for the Gaussian radius of curvature. [deg]
-    k_factor : float, default 4/3
-        Effective Earth radius factor for the radar horizon. [-]
-
-    Returns
-    -------
-    dict of ndarray
-        ``outer_km``, ``inner_km``, ``horizon_km``, ``range_ground_km``, ``limited_by`` (str),
-        ``earth_radius_m``.
-
-    Notes
-    -----
-    With :math:`R` the Gaussian radius at the site, :math:`h_a` the antenna height and
-    :math:`h_t` the target altitude:
-
-    1. altitude gate: empty if :math:`h_t` is above the ceiling or below the floor;
-    2. radar horizon :math:`d_h = \\sqrt{2kRh_a} + \\sqrt{2kRh_t}` (4/3 Earth, smooth);
-    3. slant range on the true sphere, :math:`\\rho(s)^2 = (R+h_a)^2 + (R+h_t)^2 -
-       2(R+h_a)(R+h_t)\\cos(s/R)`; :math:`s_{max}` solves :math:`\\rho = \\rho_{max}` (none if
-       :math:`|h_t - h_a| \\ge \\rho_{max}`), :math:`s_{min}` solves :math:`\\rho = \\rho_{min}`
-       (0 when the target is already that far straight above the radar);
-    4. outer radius :math:`\\min(s_{max}, d_h)`, limited by ``range`` if :math:`s_{max} \\le d_h`
-       else ``horizon``; empty (``dead_zone``) if it does not exceed :math:`s_{min}`.
-
-    Examples
-    --------
-    An S-300PS-like envelope (75 km, 24 m mast) against a 50 m target is horizon-limited:
-
-    >>> r = envelope_radii(75, 5, 27000, 10, 24, 50, 53.0)
-    >>> str(r["limited_by"][0]), round(float(r["outer_km"][0]), 1)
-    ('horizon', 49.4)
-    >>> str(envelope_radii(75, 5, 27000, 10, 24, 30000, 53.0)["limited_by"][0])
-    'ceiling'
-    """
-    arrs = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float)) for a in (
-        max_range_km, min_range_km, max_altitude_m, min_altitude_m, antenna_height_m, altitude_m,
-        lat_deg)))
-    rmax, rmin, amax, amin, ha, ht, lat = arrs
-    radius = gaussian_radius_m(lat)
-    horizon = np.atleast_1d(radar_horizon_km(ha, ht, k_factor=k_factor, radius_m=radius))
-    s_max = np.atleast_1d(ground_range_for_slant_km(rmax, ha, ht, radius_m=radius))
-    s_min = np.nan_to_num(np.atleast_1d(ground_range_for_slant_km(rmin, ha, ht, radius_m=radius)),
-                          nan=0.0)
-
-    # Out of reach when even the nearest point (straight above or below) is at or beyond the
-    # maximum slant range.
-    reachable = np.nan_to_num(s_max, nan=0.0) > 0
-    s_max_f = np.where(reachable, s_max, 0.0)
-    outer = np.minimum(s_max_f, horizon)
-    limited = np.where(s_max_f <= horizon, "range", "horizon").astype(object)
-    dead = outer <= s_min
-    # Blame the dead zone only where there is one; a zero horizon is the horizon's doing.
-    limited[dead & reachable & (s_min > 0)] = "dead_zone"
-    limited[~reachable] = "range"
-    limited[ht < amin] = "floor"
-    limited[ht > amax] = "ceiling"
-    empty = dead | ~reachable | (ht < amin) | (ht > amax)
-    return {
-        "outer_km": np.where(empty, 0.0, outer),
-        "inner_km": np.where(empty, 0.0, s_min),
-        "horizon_km": horizon,
-        "range_ground_km": s_max,
-        "limited_by": limited.astype(str),
-        "earth_radius_m": np.broadcast_to(radius, rmax.shape).astype(float),
-    }
-
-
-def envelopes(sites: Sequence[Site], altitude_m: float, *, k_factor=DEFAULT_K_FACTOR) -> list[Envelope]:
-    """Envelopes of many sites at one target altitude (computed in one vectorised pass).
-
-    Parameters
-    ----------
-    sites : sequence of Site
-        The sites, each with its system.
-    altitude_m : float
-        Target altitude above the radars' ground. [m]
-    k_factor : float, default 4/3
-        Effective Earth radius factor for the radar horizon. [-]
-
-    Returns
-    -------
-    list of Envelope
-        One per site, in order (empty envelopes included, with their ``limited_by``).
-    """
-    if not sites:
-        return []
-    sy = [s.system for s in sites]
-    ha = np.array([s.effective_antenna_height_m for s in sites])
-    r = envelope_radii([x.max_range_km for x in sy], [x.min_range_km for x in sy],
-                       [x.max_altitude_m for x in sy], [x.min_altitude_m for x in sy], ha,
-                       altitude_m, [s.lat for s in sites], k_factor=k_factor)
-    out = []
-    for i, s in enumerate(sites):
-        width = s.effective_sector_width_deg
-        out.append(Envelope(
-            site=s.name, system=s.system.id, lon=s.lon, lat=s.lat, altitude_m=float(altitude_m),
-            outer_km=float(r["outer_km"][i]), inner_km=float(r["inner_km"][i]),
-            horizon_km=float(r["horizon_km"][i]), range_ground_km=float(r["range_ground_km"][i]),
-            limited_by=str(r["limited_by"][i]),
-            azimuth_deg=s.azimuth_deg if width < 360 else None, sector_width_deg=width,
-            antenna_height_m=float(ha[i]), k_factor=float(k_factor),
-            earth_radius_m=float(r["earth_radius_m"][i])))
-    return out
-
-
-def envelope(site: Site, altitude_m: float, *, k_factor=DEFAULT_K_FACTOR) -> Envelope:
-    """Envelope of one site at one target altitude. See :func:`envelope_radii` for the model.
-
-    Parameters
-    ----------
-    site : Site
-        The site and its system.
-    altitude_m : float
-        Target altitude above the radar's ground. [m]
-    k_factor : float, default 4/3
-        Effective Earth radius factor for the radar horizon. [-]
-
-    Returns
-    -------
-    Envelope
-    """
-    return envelopes([site], altitude_m, k_factor=k_factor)[0]
+def _star_ring(e: Envelope):
+    """Vertices of a per-azimuth outer boundary (lon/lat), clockwise from the sector start."""
+    radii = np.asarray(e.outer_by_azimuth_km)
+    full = e.sector_width_deg >= 360.0
+    a0 = 0.0 if full else e.azimuth_deg - e.sector_width_deg / 2.0
+    n = len(radii)
+    step = e.sector_width_deg / (n if full else n - 1)
+    az = a0 + step * np.arange(n)
+    lon, lat, _ = GEOD.fwd(np.full(n, e.lon), np.full(n, e.lat), az, radii * 1000.0)
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    if full:
+        lon, lat = np.append(lon, lon[0]), np.append(lat, lat[0])
+    return lon, lat
 
 
 def envelope_polygons(envs: Iterable[Envelope], lon0: float | None = None,
@@ -267,7 +192,7 @@ def envelope_polygons(envs: Iterable[Envelope], lon0: float | None = None,
 
     Vertices lie exactly on the geodesic circles (WGS84, ``Geod.fwd``), close enough together
     that the polygon stays within ``min(tolerance_m, RING_RELATIVE_TOLERANCE * radius)`` of the
-    circle.
+    circle. Per-azimuth outer radii are drawn through their own vertices.
 
     Parameters
     ----------
@@ -286,12 +211,18 @@ def envelope_polygons(envs: Iterable[Envelope], lon0: float | None = None,
     """
     envs = list(envs)
     lon, lat, rad, start, width, count, owner, kind = [], [], [], [], [], [], [], []
+    stars = {}
     for i, e in enumerate(envs):
         if e.empty:
             continue
         full = e.sector_width_deg >= 360.0
         a0 = 0.0 if full else e.azimuth_deg - e.sector_width_deg / 2.0
-        for ring, radius in (("outer", e.outer_km), ("inner", e.inner_km)):
+        rings = [("inner", e.inner_km)]
+        if e.outer_by_azimuth_km is None:
+            rings.append(("outer", e.outer_km))
+        else:
+            stars[i] = _star_ring(e)
+        for ring, radius in rings:
             if radius <= 0:
                 continue
             tol = min(tolerance_m, RING_RELATIVE_TOLERANCE * radius * 1000.0)
@@ -300,20 +231,22 @@ def envelope_polygons(envs: Iterable[Envelope], lon0: float | None = None,
             count.append(ring_vertex_count(radius, tolerance_m=tol, width_deg=e.sector_width_deg))
             owner.append(i), kind.append(ring)
     result = np.array([shapely.Polygon() for _ in envs], dtype=object)
+    rings = geodesic_rings(lon, lat, rad, start, width, count) if owner else []
+    for i, (slon, slat) in stars.items():
+        rings.append((slon, slat))
+        owner.append(i), kind.append("outer")
     if not owner:
         return result
-    rings = geodesic_rings(lon, lat, rad, start, width, count)
     allx = np.concatenate([r[0] for r in rings])
     ally = np.concatenate([r[1] for r in rings])
     if lon0 is not None:
-        pts = shapely.get_coordinates(to_laea(shapely.points(allx, ally), lon0, lat0))
-        allx, ally = pts[:, 0], pts[:, 1]
+        allx, ally = lonlat_to_laea_xy(allx, ally, lon0, lat0)
     bounds = np.cumsum([0] + [len(r[0]) for r in rings])
     pieces: dict[int, dict] = {}
     for j, i in enumerate(owner):
         xy = np.column_stack([allx[bounds[j]:bounds[j + 1]], ally[bounds[j]:bounds[j + 1]]])
         if lon0 is None:
-            xy[:, 0] = envs[i].lon + (xy[:, 0] - envs[i].lon + 180.0) % 360.0 - 180.0
+            xy[:, 0] = wrap_longitude(xy[:, 0], envs[i].lon)
         pieces.setdefault(i, {})[kind[j]] = xy
     for i, p in pieces.items():
         e = envs[i]
@@ -325,9 +258,11 @@ def envelope_polygons(envs: Iterable[Envelope], lon0: float | None = None,
             if "inner" in p:
                 back = p["inner"][::-1]
             else:
-                centre = np.array([[e.lon, e.lat]])
+                back = np.array([[e.lon, e.lat]])
                 if lon0 is not None:
-                    centre = shapely.get_coordinates(to_laea(shapely.points(centre), lon0, lat0))
-                back = centre
+                    back = np.column_stack(lonlat_to_laea_xy(back[:, 0], back[:, 1], lon0, lat0))
             result[i] = shapely.Polygon(np.vstack([outer, back]))
+        if e.outer_by_azimuth_km is not None and not result[i].is_valid:
+            # A star-shaped boundary can pinch where a radius drops to nearly zero.
+            result[i] = shapely.make_valid(result[i])
     return result

@@ -1,17 +1,18 @@
-"""Geodesy: Earth radii, the radar horizon, slant range, geodesic rings, the local equal-area projection.
+"""Geodesy on the WGS84 ellipsoid: radii of curvature, geodesic rings, areas, longitudes.
 
-Everything here is a pure function of numbers (scalars or numpy arrays). Distances along the
-ground are geodesic distances on the WGS84 ellipsoid; heights are metres above the radar's
-ground level over a smooth Earth.
+Everything here is a pure function of numbers (scalars or numpy arrays) or of lon/lat geometry.
+Distances along the ground are geodesic distances on the WGS84 ellipsoid (Karney's algorithms
+via PROJ); areas are ellipsoidal.
 """
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 
 import numpy as np
-from pyproj import CRS, Geod, Transformer
+from pyproj import Geod
+
+from .constants import DEFAULT_K_FACTOR, MEAN_EARTH_RADIUS_M, WGS84_A_M, WGS84_E2, WGS84_F
 
 __all__ = [
     "WGS84_A_M",
@@ -20,28 +21,14 @@ __all__ = [
     "DEFAULT_K_FACTOR",
     "GEOD",
     "gaussian_radius_m",
-    "radar_horizon_km",
-    "slant_range_km",
-    "ground_range_for_slant_km",
     "ring_vertex_count",
-    "geodesic_circle_area_km2",
+    "cap_area_km2",
     "geodesic_rings",
-    "laea_crs",
-    "to_laea",
-    "from_laea",
-    "laea_to_lonlat",
-    "near_longitude",
+    "wrap_longitude",
+    "ellipsoidal_area_km2",
+    "ellipsoidal_length_km",
+    "scalar_or_array",
 ]
-
-#: WGS84 semi-major axis. [m]
-WGS84_A_M = 6378137.0
-#: WGS84 flattening. [-]
-WGS84_F = 1 / 298.257223563
-_E2 = WGS84_F * (2 - WGS84_F)
-#: IUGG mean Earth radius, used by published radar-horizon tables. [m]
-MEAN_EARTH_RADIUS_M = 6371000.0
-#: Effective Earth radius factor of the standard atmosphere (4/3 Earth). [-]
-DEFAULT_K_FACTOR = 4.0 / 3.0
 
 #: The WGS84 ellipsoid for geodesic computations (Karney's algorithms via PROJ).
 GEOD = Geod(ellps="WGS84")
@@ -77,143 +64,7 @@ def gaussian_radius_m(lat_deg):
     6399594
     """
     s = np.sin(np.radians(lat_deg))
-    return WGS84_A_M * math.sqrt(1 - _E2) / (1 - _E2 * s * s)
-
-
-def radar_horizon_km(antenna_height_m, altitude_m, *, k_factor=DEFAULT_K_FACTOR,
-                     radius_m=MEAN_EARTH_RADIUS_M):
-    """Radar horizon: the longest ground distance at which a target is above the horizon.
-
-    Parameters
-    ----------
-    antenna_height_m : float or array_like
-        Height of the radar antenna above its ground. [m]
-    altitude_m : float or array_like
-        Target altitude above the radar's ground level. [m]
-    k_factor : float, default 4/3
-        Effective Earth radius factor modelling standard atmospheric refraction. [-]
-    radius_m : float or array_like, default 6,371 km
-        True Earth radius at the site; the analysis passes :func:`gaussian_radius_m`. [m]
-
-    Returns
-    -------
-    float or ndarray
-        Ground distance to the horizon. [km]
-
-    Notes
-    -----
-    The standard radar line-of-sight equation over a smooth sphere of effective radius
-    :math:`R_e = k R`:
-
-    .. math:: d = \\sqrt{2 R_e h_a} + \\sqrt{2 R_e h_t}
-
-    With :math:`k = 4/3` and :math:`R = 6371` km this is about
-    :math:`4.12 (\\sqrt{h_a} + \\sqrt{h_t})` km with heights in metres. Terrain is not modelled.
-
-    References
-    ----------
-    Federal Standard 1037C, "radar line of sight"; Skolnik, *Introduction to Radar Systems*,
-    3rd ed., section 8.6.
-
-    Examples
-    --------
-    A 30 m antenna against a 1,000 m target:
-
-    >>> round(float(radar_horizon_km(30.0, 1000.0)), 1)
-    152.9
-    >>> float(radar_horizon_km(0.0, 0.0))
-    0.0
-    """
-    re_m = k_factor * np.asarray(radius_m, dtype=float)
-    ha = np.asarray(antenna_height_m, dtype=float)
-    ht = np.asarray(altitude_m, dtype=float)
-    if np.any(ha < 0) or np.any(ht < 0):
-        raise ValueError("radar_horizon_km: heights must be >= 0 m above the radar's ground")
-    d_m = np.sqrt(2 * re_m * ha) + np.sqrt(2 * re_m * ht)
-    return _scalar_or_array(d_m / 1000.0)
-
-
-def slant_range_km(ground_km, antenna_height_m, altitude_m, *, radius_m=MEAN_EARTH_RADIUS_M):
-    """Straight-line distance from the antenna to a target at a given ground distance.
-
-    Parameters
-    ----------
-    ground_km : float or array_like
-        Great-circle distance along the ground from the radar to the point below the target. [km]
-    antenna_height_m, altitude_m : float or array_like
-        Antenna height and target altitude above the radar's ground. [m]
-    radius_m : float or array_like, default 6,371 km
-        Earth radius (true geometry, no refraction). [m]
-
-    Returns
-    -------
-    float or ndarray
-        Slant range. [km]
-
-    Notes
-    -----
-    Law of cosines in the triangle Earth centre, antenna, target:
-
-    .. math:: \\rho(s) = \\sqrt{(R+h_a)^2 + (R+h_t)^2 - 2 (R+h_a)(R+h_t) \\cos(s/R)}
-
-    Examples
-    --------
-    >>> round(float(slant_range_km(0.0, 20.0, 10020.0)), 6)
-    10.0
-    """
-    r = np.asarray(radius_m, dtype=float)
-    ha = np.asarray(antenna_height_m, dtype=float)
-    ht = np.asarray(altitude_m, dtype=float)
-    a, b = r + ha, r + ht
-    theta = np.asarray(ground_km, dtype=float) * 1000.0 / r
-    # (a - b)^2 + 4ab sin^2(theta/2) is the cancellation-free form of the law of cosines;
-    # a - b is taken as ha - ht, which is exact.
-    rho2 = (ha - ht) ** 2 + 4 * a * b * np.sin(theta / 2) ** 2
-    return _scalar_or_array(np.sqrt(rho2) / 1000.0)
-
-
-def ground_range_for_slant_km(slant_km, antenna_height_m, altitude_m, *,
-                              radius_m=MEAN_EARTH_RADIUS_M):
-    """Inverse of :func:`slant_range_km`: the ground distance at which the slant range is reached.
-
-    Parameters
-    ----------
-    slant_km : float or array_like
-        Slant range. [km]
-    antenna_height_m, altitude_m : float or array_like
-        Antenna height and target altitude above the radar's ground. [m]
-    radius_m : float or array_like, default 6,371 km
-        Earth radius. [m]
-
-    Returns
-    -------
-    float or ndarray
-        Ground distance ``s >= 0`` with ``slant_range_km(s) == slant_km``; ``nan`` where the slant
-        range is shorter than the height difference (no such point: the target is out of reach
-        even straight above or below the radar). [km]
-
-    Examples
-    --------
-    >>> round(float(ground_range_for_slant_km(10.0, 20.0, 10020.0)), 6)
-    0.0
-    >>> import math; math.isnan(ground_range_for_slant_km(5.0, 0.0, 10000.0))
-    True
-    """
-    r = np.asarray(radius_m, dtype=float)
-    ha = np.asarray(antenna_height_m, dtype=float)
-    ht = np.asarray(altitude_m, dtype=float)
-    a, b = r + ha, r + ht
-    rho = np.asarray(slant_km, dtype=float) * 1000.0
-    dh = ha - ht  # exact, unlike (r + ha) - (r + ht)
-    # Solve rho^2 = (a-b)^2 + 4ab sin^2(theta/2) for theta. A slant range equal to the height
-    # difference (straight above) must give 0, not nan, despite rounding: allow a few ulps.
-    with np.errstate(invalid="ignore"):
-        half = (rho**2 - dh**2) / (4 * a * b)
-        ok = half >= -8 * np.finfo(float).eps * (rho**2 + dh**2) / (4 * a * b)
-        half = np.clip(half, 0.0, 1.0)
-        theta = 2 * np.arcsin(np.sqrt(half))
-    s_km = np.where(ok, theta * r / 1000.0, np.nan)
-    return _scalar_or_array(s_km)
+    return WGS84_A_M * math.sqrt(1 - WGS84_E2) / (1 - WGS84_E2 * s * s)
 
 
 def ring_vertex_count(radius_km, *, tolerance_m=50.0, width_deg=360.0, minimum=16):
@@ -255,7 +106,7 @@ def ring_vertex_count(radius_km, *, tolerance_m=50.0, width_deg=360.0, minimum=1
     return int(n) if n.ndim == 0 else n
 
 
-def geodesic_circle_area_km2(radius_km, *, lat_deg=None, radius_m=MEAN_EARTH_RADIUS_M):
+def cap_area_km2(radius_km, *, lat_deg=None, radius_m=MEAN_EARTH_RADIUS_M):
     """Closed-form area of a spherical cap (a 'disc' of geodesic radius ``radius_km``).
 
     Parameters
@@ -275,13 +126,13 @@ def geodesic_circle_area_km2(radius_km, *, lat_deg=None, radius_m=MEAN_EARTH_RAD
 
     Examples
     --------
-    >>> round(float(geodesic_circle_area_km2(100.0)))
+    >>> round(float(cap_area_km2(100.0)))
     31415
     """
     rr = gaussian_radius_m(lat_deg) if lat_deg is not None else radius_m
     r_m = np.asarray(radius_km, dtype=float) * 1000.0
     area = 2 * np.pi * rr**2 * (1 - np.cos(r_m / rr)) / 1e6
-    return _scalar_or_array(area)
+    return scalar_or_array(area)
 
 
 def geodesic_rings(lon, lat, radius_km, az_start_deg, width_deg, counts):
@@ -321,177 +172,61 @@ def geodesic_rings(lon, lat, radius_km, az_start_deg, width_deg, counts):
     return [(out_lon[b0:b1], out_lat[b0:b1]) for b0, b1 in zip(bounds[:-1], bounds[1:])]
 
 
-@lru_cache(maxsize=64)
-def laea_crs(lon0: float, lat0: float) -> CRS:
-    """Lambert azimuthal equal-area projection on WGS84 centred on (lon0, lat0).
-
-    Areas measured in it are ellipsoidal areas; distances within a few hundred km of the centre
-    are within 0.1% of geodesic ones.
-    """
-    return CRS.from_proj4(
-        f"+proj=laea +lat_0={lat0:.6f} +lon_0={lon0:.6f} +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
-    )
-
-
-@lru_cache(maxsize=64)
-def _transformers(lon0: float, lat0: float):
-    crs = laea_crs(lon0, lat0)
-    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    return fwd, inv
-
-
-def to_laea(geometry, lon0: float, lat0: float):
-    """Project shapely geometries (lon/lat) into the LAEA centred on (lon0, lat0). [m]"""
-    import shapely
-
-    fwd, _ = _transformers(lon0, lat0)
-    return shapely.transform(geometry, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
-
-
-def from_laea(geometry, lon0: float, lat0: float):
-    """Project shapely geometries from the LAEA centred on (lon0, lat0) back to lon/lat. [deg]"""
-    import shapely
-
-    _, inv = _transformers(lon0, lat0)
-    return shapely.transform(geometry, lambda xy: np.column_stack(inv.transform(xy[:, 0], xy[:, 1])))
-
-
-def _scalar_or_array(x):
+def scalar_or_array(x):
+    """A 0-d result as a Python float, anything else as an ndarray (so that the functions of
+    this package return a float for scalar input, as shapely's and pyproj's do)."""
     x = np.asarray(x)
     return float(x) if x.ndim == 0 else x
 
 
-def laea_to_lonlat(geometry, lon0: float, lat0: float, *, split: bool = True):
-    """Project a geometry from the LAEA centred on (lon0, lat0) to valid lon/lat geometry.
+def wrap_longitude(lon_deg, center_deg=0.0):
+    """Longitude shifted by whole turns into ``[center - 180, center + 180)``.
 
-    Unlike :func:`from_laea`, the result is fit for GeoJSON (RFC 7946) and GIS tools: longitudes
-    stay in [-180, 180], a shape that crosses the antimeridian is split there into parts, and a
-    polygon whose exterior encircles a pole is closed along the pole. Polygons come out with
-    counter-clockwise exteriors and clockwise holes.
+    The one place where longitudes are wrapped: ``center_deg = 0`` gives the usual -180..180;
+    a region's centre keeps a shape that crosses the antimeridian in one piece.
 
     Parameters
     ----------
-    geometry : shapely geometry
-        Polygonal, linear or point geometry in the LAEA. [m]
-    lon0, lat0 : float
-        Centre of the LAEA. [deg]
-    split : bool, default True
-        Split at the antimeridian. With False, longitudes are kept continuous within 180 degrees
-        of ``lon0`` (they may pass 180), which is what a web map wants.
+    lon_deg : float or array_like
+        Longitude. [deg]
+    center_deg : float or array_like, default 0
+        Centre of the wanted interval. [deg]
 
     Returns
     -------
-    shapely geometry
-        lon/lat. [deg]
+    float or ndarray
+        [deg]
+
+    Examples
+    --------
+    >>> wrap_longitude(190.0), wrap_longitude(-180.0), wrap_longitude(-170.0, 175.0)
+    (-170.0, -180.0, 190.0)
     """
-    import shapely
-
-    if geometry is None or geometry.is_empty:
-        return geometry
-    _, inv = _transformers(lon0, lat0)
-
-    def ring_ll(ring):
-        xy = shapely.get_coordinates(ring)
-        lon, lat = inv.transform(xy[:, 0], xy[:, 1])
-        lon = np.degrees(np.unwrap(np.radians(np.asarray(lon))))
-        return np.column_stack([lon, np.asarray(lat)])
-
-    def polygon_ll(poly):
-        ext = ring_ll(poly.exterior)
-        turns = ext[-1, 0] - ext[0, 0]
-        if abs(turns) > 180.0:
-            # The exterior winds around a pole: close it along the pole's latitude.
-            pole = 90.0 if np.mean(ext[:, 1]) > 0 else -90.0
-            ext = np.vstack([ext, [[ext[-1, 0], pole], [ext[0, 0], pole]], ext[:1]])
-        lo, hi = ext[:, 0].min(), ext[:, 0].max()
-        holes = []
-        for interior in poly.interiors:
-            h = ring_ll(interior)
-            mid = 0.5 * (h[:, 0].min() + h[:, 0].max())
-            h[:, 0] += 360.0 * np.round((0.5 * (lo + hi) - mid) / 360.0)
-            holes.append(h)
-        return _only(shapely.make_valid(shapely.Polygon(ext, holes)), ("Polygon", "MultiPolygon"))
-
-    def line_ll(line):
-        return shapely.LineString(ring_ll(line))
-
-    parts = []
-    for part in shapely.get_parts(geometry):
-        kind = part.geom_type
-        if kind == "Polygon":
-            parts.append(polygon_ll(part))
-        elif kind == "LineString":
-            parts.append(line_ll(part))
-        elif kind == "Point":
-            parts.append(from_laea(part, lon0, lat0))
-        else:  # nested collections
-            parts.append(laea_to_lonlat(part, lon0, lat0, split=split))
-    if not split:
-        moved = [near_longitude(p, lon0) for p in parts]
-        return _orient(shapely.union_all(moved) if len(moved) > 1 else moved[0])
-    return _split_antimeridian(shapely.union_all(parts) if len(parts) > 1 else parts[0])
+    lon = np.asarray(lon_deg, dtype=float)
+    c = np.asarray(center_deg, dtype=float)
+    return scalar_or_array(c + (lon - c + 180.0) % 360.0 - 180.0)
 
 
-def near_longitude(geometry, lon0: float):
-    """Shift each part of a lon/lat geometry by a multiple of 360 degrees so that its centre lies
-    within 180 degrees of ``lon0`` (for continuous drawing across the antimeridian)."""
-    import shapely
+def ellipsoidal_area_km2(geometry_lonlat) -> float:
+    """Area of a lon/lat geometry on the WGS84 ellipsoid (Karney's algorithm via PROJ). [km2]
 
-    parts = shapely.get_parts(geometry)
-    bounds = shapely.bounds(parts)
-    shifts = 360.0 * np.round((0.5 * (bounds[:, 0] + bounds[:, 2]) - lon0) / 360.0)
-    if not shifts.any():
-        return geometry  # the common case: nothing to move, nothing to merge
-    out = [p if d == 0 else shapely.transform(p, lambda xy, d=d: xy - [d, 0.0])
-           for p, d in zip(parts, shifts)]
-    # Parts moved next to each other may share the seam: merge them.
-    return shapely.union_all(out)
+    The one area function for geometry in lon/lat. Overlays are measured in the region's
+    equal-area projection, where planar area is this area (:mod:`adcov.projection`).
 
+    Examples
+    --------
+    A 1 x 1 degree cell at the equator (its edges are geodesics):
 
-def _split_antimeridian(geom):
-    """Cut a geometry with unwrapped longitudes at every odd multiple of 180 and fold it back."""
-    import shapely
-
-    lo, _, hi, _ = geom.bounds
-    if lo >= -180.0 and hi <= 180.0:
-        return _orient(geom)
-    pieces = []
-    k_lo, k_hi = int(np.floor((lo + 180.0) / 360.0)), int(np.floor((hi + 180.0) / 360.0))
-    for k in range(k_lo, k_hi + 1):
-        x0 = -180.0 + 360.0 * k
-        piece = shapely.clip_by_rect(geom, x0, -90.0, x0 + 360.0, 90.0)
-        if piece.is_empty:
-            continue
-        piece = shapely.transform(piece, lambda xy, s=360.0 * k: xy - [s, 0.0])
-        # Exact seam coordinates after the shift (no 180.00000000001).
-        piece = shapely.transform(piece, lambda xy: np.column_stack(
-            [np.clip(xy[:, 0], -180.0, 180.0), np.clip(xy[:, 1], -90.0, 90.0)]))
-        pieces.append(shapely.make_valid(piece))
-    kind = geom.geom_type
-    out = shapely.union_all(pieces)
-    if kind in ("Polygon", "MultiPolygon"):
-        out = _only(out, ("Polygon", "MultiPolygon"))
-    elif "Line" in kind:
-        out = shapely.line_merge(_only(out, ("LineString", "MultiLineString")))
-    return _orient(out)
+    >>> import shapely
+    >>> round(ellipsoidal_area_km2(shapely.box(0, 0, 1, 1)))
+    12309
+    """
+    area, _ = GEOD.geometry_area_perimeter(geometry_lonlat)
+    return abs(area) / 1e6
 
 
-def _only(geom, kinds):
-    """The parts of a geometry of the given kinds (make_valid can add slivers of lower dimension)."""
-    import shapely
-
-    if geom.geom_type in kinds:
-        return geom
-    keep = [p for p in shapely.get_parts(geom) if p.geom_type in kinds]
-    if not keep:
-        return shapely.from_wkt(f"{kinds[-1].upper()} EMPTY")
-    return shapely.union_all(keep)
+def ellipsoidal_length_km(geometry_lonlat) -> float:
+    """Geodesic length of a lon/lat line geometry on the WGS84 ellipsoid. [km]"""
+    return GEOD.geometry_length(geometry_lonlat) / 1000.0
 
 
-def _orient(geom):
-    import shapely
-
-    if geom.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection"):
-        return shapely.orient_polygons(geom, exterior_cw=False)
-    return geom

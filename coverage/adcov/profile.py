@@ -9,18 +9,22 @@ crossover altitude itself.
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 
-from .envelope import envelope_radii
+from .models.engagement import envelope_radii
+from .overlay import CELL_SIZE_M
+from .pipeline import cut_scenario
+from .stats import covered_area_m2, depth_integral_m2
 
-__all__ = ["PROFILE_MIN_ALTITUDE_M", "profile_altitudes", "crossover_altitude_m",
-           "altitude_profile", "crossovers", "plot_profile"]
+__all__ = ["PROFILE_MIN_ALTITUDE_M", "PROFILE_COLUMNS", "profile_altitudes",
+           "crossover_altitude_m", "altitude_profile", "crossovers"]
 
 #: Lowest target altitude of a profile. [m]
 PROFILE_MIN_ALTITUDE_M = 10.0
+#: Columns of :func:`altitude_profile`.
+PROFILE_COLUMNS = ("altitude_m", "zone", "zone_kind", "covered_fraction", "covered_km2",
+                   "mean_depth", "n_range", "n_horizon", "n_empty")
 
 
 def profile_altitudes(scenario, points: int = 30) -> np.ndarray:
@@ -99,7 +103,8 @@ def crossovers(scenario) -> pd.DataFrame:
                          for k, v in seen.items()])
 
 
-def altitude_profile(scenario, altitudes_m=None, *, points: int = 30, progress=None) -> pd.DataFrame:
+def altitude_profile(scenario, altitudes_m=None, *, points: int = 30,
+                     cell_m: float = CELL_SIZE_M, progress=None) -> pd.DataFrame:
     """Covered fraction per altitude for the region and each sector zone.
 
     Parameters
@@ -109,83 +114,33 @@ def altitude_profile(scenario, altitudes_m=None, *, points: int = 30, progress=N
         Target altitudes; default :func:`profile_altitudes`. [m]
     points : int, default 30
         Number of log-spaced altitudes when ``altitudes_m`` is not given.
+    cell_m : float, optional
+        Grid cell size of the overlay. [m]
     progress : callable, optional
         ``progress(done, total)`` after each altitude.
 
     Returns
     -------
     pandas.DataFrame
-        One row per altitude and zone (region and sectors): ``altitude_m``, ``zone``,
-        ``zone_kind``, ``covered_fraction``, ``covered_km2``, ``mean_depth``, and the number of
-        envelopes ``n_range``, ``n_horizon`` and ``n_empty`` (ceiling, floor or dead zone).
+        One row per altitude and zone (region and sectors), columns :data:`PROFILE_COLUMNS`:
+        the covered fraction, area and mean depth, and the number of envelopes ``n_range``,
+        ``n_horizon`` and ``n_empty`` (ceiling, floor or dead zone).
     """
-    from .analysis import analyze
-
     alts = profile_altitudes(scenario, points) if altitudes_m is None else \
         np.unique(np.asarray(altitudes_m, dtype=float))
-    sc = dataclasses.replace(scenario, altitudes_m=tuple(float(a) for a in alts))
-    res = analyze(sc, progress=progress)
-    z = res.zones[res.zones.zone_kind.isin(["region", "sector"])]
-    counts = res.sites.groupby("altitude_m").limited_by.value_counts().unstack(fill_value=0)
-    out = z[["altitude_m", "zone", "zone_kind", "covered_fraction", "covered_km2",
-             "mean_depth"]].copy()
-    for col, key in (("n_range", "range"), ("n_horizon", "horizon")):
-        out[col] = out.altitude_m.map(counts[key] if key in counts else {}).fillna(0).astype(int)
-    empty = [c for c in counts.columns if c not in ("range", "horizon")]
-    out["n_empty"] = out.altitude_m.map(counts[empty].sum(axis=1) if empty else {}).fillna(0).astype(int)
-    return out.reset_index(drop=True)
-
-
-def plot_profile(profile: pd.DataFrame, *, title: str = "", crossover=None):
-    """Covered fraction against target altitude (log axis), one line per zone, with the regimes
-    of the envelopes underneath. Returns a matplotlib Figure.
-
-    Parameters
-    ----------
-    profile : DataFrame
-        From :func:`altitude_profile`.
-    title : str
-        Figure title.
-    crossover : DataFrame, optional
-        From :func:`crossovers`: drawn as dotted vertical lines.
-    """
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError("plots need matplotlib: pip install 'airdefense-coverage[plot]'") from exc
-
-    fig, (ax, axr) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True,
-                                  gridspec_kw={"height_ratios": [3, 1]}, layout="constrained")
-    for zone, part in profile.groupby("zone", sort=False):
-        kind = part.zone_kind.iloc[0]
-        ax.plot(part.altitude_m, part.covered_fraction * 100, marker="o", ms=3,
-                lw=2.6 if kind == "region" else 1.6, ls="-" if kind == "region" else "--",
-                label=f"{zone} ({'region' if kind == 'region' else 'sector'})")
-    lo, hi = profile.altitude_m.min(), profile.altitude_m.max()
-    if crossover is not None:
-        inside = crossover.dropna()
-        inside = inside[(inside.crossover_altitude_m >= lo) & (inside.crossover_altitude_m <= hi)]
-        for rec in inside.itertuples():
-            ax.axvline(rec.crossover_altitude_m, color="0.5", lw=0.8, ls=":")
-            ax.text(rec.crossover_altitude_m, 101, rec.system, rotation=90, fontsize=7,
-                    va="bottom", ha="center", color="0.35")
-    ax.set_xscale("log")
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("covered [%]")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    if title:
-        ax.set_title(title, fontsize=10, pad=38 if crossover is not None else 6)
-
-    per_alt = profile.drop_duplicates("altitude_m")
-    total = (per_alt.n_range + per_alt.n_horizon + per_alt.n_empty).replace(0, 1)
-    axr.stackplot(per_alt.altitude_m, per_alt.n_horizon / total * 100,
-                  per_alt.n_range / total * 100, per_alt.n_empty / total * 100,
-                  labels=["horizon-limited", "range-limited", "empty (ceiling, floor)"],
-                  colors=["#9ecae1", "#fdae6b", "#d9d9d9"])
-    axr.set_ylabel("envelopes [%]")
-    axr.set_xlabel("target altitude above the radar's ground [m] (log scale)")
-    axr.set_ylim(0, 100)
-    axr.legend(loc="upper left", fontsize=7, ncol=3)
-    return fig
+    pieces = cut_scenario(scenario, alts, cell_m=cell_m, progress=progress)
+    rows = []
+    for cover in pieces.covers:
+        limits = [str(e.limited_by) for e in cover.envelopes]
+        n_range, n_horizon = limits.count("range"), limits.count("horizon")
+        for zp in pieces.frame.zones:
+            if zp.kind not in ("region", "sector"):
+                continue
+            covered = covered_area_m2(zp, cover)
+            rows.append({
+                "altitude_m": cover.altitude_m, "zone": zp.name, "zone_kind": zp.kind,
+                "covered_fraction": covered / zp.area_m2, "covered_km2": covered / 1e6,
+                "mean_depth": depth_integral_m2(zp, cover) / zp.area_m2,
+                "n_range": n_range, "n_horizon": n_horizon,
+                "n_empty": len(limits) - n_range - n_horizon})
+    return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))

@@ -13,14 +13,15 @@ import io
 import json
 import tomllib
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from . import _validate as v
 from ._paths import data_path
-from .borders import check_region, check_sectors, default_sectors
+from .regions import SectorTable, check_region, check_sectors, default_sectors
 from .catalog import Catalog, System, default_catalog
 from .errors import CatalogError, InputError, ScenarioError
-from .geodesy import DEFAULT_K_FACTOR
+from .constants import DEFAULT_K_FACTOR
 
 __all__ = [
     "Site",
@@ -47,11 +48,14 @@ _SITE_NUMBERS = {
     "sector_width_deg": v.Bounds(0, 360, low_open=True),
 }
 _MAX_SITES = 100_000
+_K_BOUNDS = v.Bounds(0, 100, low_open=True)
+_BELT_BOUNDS = v.Bounds(0, 1000, low_open=True)
+_GAP_BOUNDS = v.Bounds(0, 1e8)
 
 
 @dataclass(frozen=True)
 class Site:
-    """A deployment site: one system (one engagement envelope) at one place.
+    """A deployment site: one system (one envelope) at one place, validated.
 
     Parameters
     ----------
@@ -64,12 +68,26 @@ class Site:
     antenna_height_m : float, optional
         Overrides the system's radar height above ground. [m]
     azimuth_deg : float, optional
-        Centre of the covered sector, clockwise from true north; required when the sector is
-        narrower than 360 degrees. [deg]
+        Centre of the covered sector, clockwise from true north (stored in ``[0, 360)``);
+        required when the sector is narrower than 360 degrees. [deg]
     sector_width_deg : float, optional
         Overrides the system's sector width. [deg]
     source, notes : str
         Where the site comes from; free notes.
+
+    Raises
+    ------
+    ScenarioError
+        When a value is out of its bounds or a sector site has no azimuth: a Site is valid
+        however it was built.
+
+    Examples
+    --------
+    >>> from adcov.catalog import default_catalog
+    >>> Site("Brest", default_catalog()["S-300PS"], lon=23.69, lat=95.0)
+    Traceback (most recent call last):
+    ...
+    adcov.errors.ScenarioError: lat: must be >= -90 and <= 90 (got 95.0)
     """
 
     name: str
@@ -81,6 +99,28 @@ class Site:
     sector_width_deg: float | None = None
     source: str = ""
     notes: str = ""
+
+    def __post_init__(self):
+        put = partial(object.__setattr__, self)
+        put("name", v.text(self.name, file=None, entry="name", error=ScenarioError,
+                           max_length=200))
+        if not isinstance(self.system, System):
+            raise ScenarioError("must be a System (see adcov.catalog)", entry="system",
+                                value=self.system)
+        for key, bounds in _SITE_NUMBERS.items():
+            value = getattr(self, key)
+            if value is not None:
+                put(key, v.number(value, file=None, entry=key, bounds=bounds,
+                                  error=ScenarioError))
+        for key in ("source", "notes"):
+            put(key, v.text(getattr(self, key), file=None, entry=key, error=ScenarioError,
+                            allow_empty=True, max_length=2000))
+        if self.azimuth_deg is not None:
+            put("azimuth_deg", self.azimuth_deg % 360.0)
+        if self.effective_sector_width_deg < 360 and self.azimuth_deg is None:
+            raise ScenarioError(
+                f"sector is {self.effective_sector_width_deg:g} degrees wide, so azimuth_deg is "
+                "required", entry="azimuth_deg")
 
     @property
     def effective_antenna_height_m(self) -> float:
@@ -95,7 +135,28 @@ class Site:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated scenario. Build it with :meth:`from_file`, :meth:`builtin` or directly."""
+    """A validated scenario. Build it with :meth:`from_file`, :meth:`builtin` or directly.
+
+    Scenarios are values: two scenarios with the same sites, region, altitudes, settings and
+    sector table are equal and hash alike, whatever file they came from.
+
+    Parameters
+    ----------
+    name : str
+        What the scenario is.
+    sites : tuple of Site
+        The deployment (at least one site; names unique).
+    region : str, default "BLR"
+        ISO3 code of the region.
+    altitudes_m : tuple of float
+        Target altitudes, stored sorted. [m]
+    k_factor : float, default 4/3
+        Effective Earth radius factor. [-]
+    belt_km, min_gap_km2 : float
+        Width of the belt zones [km]; smallest uncovered part counted as a gap [km2].
+    sectors : Mapping, optional
+        Sector name -> neighbour ISO3 codes (default: the region's own table).
+    """
 
     name: str
     sites: tuple[Site, ...]
@@ -104,7 +165,7 @@ class Scenario:
     k_factor: float = DEFAULT_K_FACTOR
     belt_km: float = 50.0
     min_gap_km2: float = 25.0
-    sectors: dict = field(default=None, compare=False)
+    sectors: SectorTable = None
     description: str = ""
     catalog: Catalog | None = field(default=None, compare=False, repr=False)
     path: Path | None = field(default=None, compare=False)
@@ -117,8 +178,34 @@ class Scenario:
         return [p for p in (self.path, self.sites_path) if p is not None]
 
     def __post_init__(self):
-        if self.sectors is None:
-            object.__setattr__(self, "sectors", default_sectors(self.region))
+        put = partial(object.__setattr__, self)
+        put("name", v.text(self.name, file=None, entry="name", error=ScenarioError,
+                           max_length=200))
+        put("region", check_region(self.region))
+        sites = tuple(self.sites)
+        if not sites:
+            raise ScenarioError("has no sites", entry="sites")
+        seen = set()
+        for i, site in enumerate(sites):
+            if not isinstance(site, Site):
+                raise ScenarioError("must be a Site", entry=f"sites[{i}]", value=site)
+            if site.name in seen:
+                raise ScenarioError("duplicate site name", entry=f"sites[{i}].name",
+                                    value=site.name)
+            seen.add(site.name)
+        put("sites", sites)
+        put("altitudes_m", _altitudes(list(self.altitudes_m), None))
+        put("k_factor", v.number(self.k_factor, file=None, entry="k_factor",
+                                 bounds=_K_BOUNDS, error=ScenarioError))
+        put("belt_km", v.number(self.belt_km, file=None, entry="belt_km", bounds=_BELT_BOUNDS,
+                                error=ScenarioError))
+        put("min_gap_km2", v.number(self.min_gap_km2, file=None, entry="min_gap_km2",
+                                    bounds=_GAP_BOUNDS, error=ScenarioError))
+        default = default_sectors(self.region)
+        if self.sectors is None or SectorTable(self.sectors) == default:
+            put("sectors", default)  # also a region without neighbours: no sectors at all
+        else:
+            put("sectors", check_sectors(self.region, self.sectors))
 
     @classmethod
     def from_file(cls, path, *, catalog: Catalog | None = None) -> "Scenario":
@@ -293,12 +380,11 @@ def _build(doc: dict, path: Path, catalog: Catalog, problems: list) -> Scenario 
 
     altitudes = attempt(_altitudes, doc.get("altitudes_m", list(DEFAULT_ALTITUDES_M)), path)
     k_factor = attempt(v.number, doc.get("k_factor", DEFAULT_K_FACTOR), file=path,
-                       entry="k_factor", bounds=v.Bounds(0, 100, low_open=True),
-                       error=ScenarioError)
+                       entry="k_factor", bounds=_K_BOUNDS, error=ScenarioError)
     belt_km = attempt(v.number, doc.get("belt_km", 50.0), file=path, entry="belt_km",
-                      bounds=v.Bounds(0, 1000, low_open=True), error=ScenarioError)
+                      bounds=_BELT_BOUNDS, error=ScenarioError)
     min_gap = attempt(v.number, doc.get("min_gap_km2", 25.0), file=path, entry="min_gap_km2",
-                      bounds=v.Bounds(0, 1e8), error=ScenarioError)
+                      bounds=_GAP_BOUNDS, error=ScenarioError)
 
     broken: set = set()
     if "systems" in doc:
@@ -507,8 +593,6 @@ def _sites(rows, catalog: Catalog, problems: list, broken=frozenset()) -> list[S
 def _site(row, catalog: Catalog, *, file, entry, broken=frozenset()) -> Site:
     v.check_keys(row, _SITE_KEYS, file=file, entry=entry, error=ScenarioError,
                  required=_SITE_REQUIRED)
-    name = v.text(row["name"], file=file, entry=f"{entry}.name", error=ScenarioError,
-                  max_length=200)
     sid = row["system"]
     if not isinstance(sid, str):
         raise ScenarioError("must be a system id (a string)", file=file, entry=f"{entry}.system",
@@ -519,20 +603,13 @@ def _site(row, catalog: Catalog, *, file, entry, broken=frozenset()) -> Site:
         system = System(id=sid, name=sid, max_range_km=1.0, min_range_km=0.0,
                         max_altitude_m=1.0, min_altitude_m=0.0, antenna_height_m=0.0)
     else:
-        system = None
+        try:
+            system = catalog.get_system(sid, file=file, entry=f"{entry}.system")
+        except CatalogError as exc:
+            raise ScenarioError(exc.message, file=file, entry=exc.entry, value=sid) from None
     try:
-        system = system or catalog.get_system(sid, file=file, entry=f"{entry}.system")
-    except CatalogError as exc:
-        raise ScenarioError(exc.message, file=file, entry=exc.entry, value=sid) from None
-    nums = {k: v.number(row[k], file=file, entry=f"{entry}.{k}", bounds=b, error=ScenarioError)
-            for k, b in _SITE_NUMBERS.items() if k in row}
-    texts = {k: v.text(row[k], file=file, entry=f"{entry}.{k}", error=ScenarioError,
-                       allow_empty=True, max_length=2000) for k in ("source", "notes") if k in row}
-    if "azimuth_deg" in nums:
-        nums["azimuth_deg"] = nums["azimuth_deg"] % 360.0
-    site = Site(name=name, system=system, **nums, **texts)
-    if site.effective_sector_width_deg < 360 and site.azimuth_deg is None:
-        raise ScenarioError(
-            f"sector is {site.effective_sector_width_deg:g} degrees wide, so azimuth_deg is "
-            "required", file=file, entry=f"{entry}.azimuth_deg")
-    return site
+        return Site(system=system, **{k: row[k] for k in _SITE_KEYS - {"system"} if k in row})
+    except ScenarioError as exc:
+        # The Site checks its own values; say where in the file they came from.
+        raise ScenarioError(exc.message, file=file, entry=f"{entry}.{exc.entry}",
+                            **({"value": exc.value} if exc.has_value else {})) from None

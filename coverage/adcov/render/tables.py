@@ -12,9 +12,7 @@ import json
 import numpy as np
 import pandas as pd
 
-__all__ = ["FORMATS", "DECIMALS", "rounded", "to_csv", "to_markdown", "to_json"]
-
-FORMATS = ("csv", "json", "md")
+__all__ = ["DECIMALS", "round_table", "records", "to_csv", "to_markdown", "to_json"]
 
 #: Decimals per column in rendered output.
 DECIMALS = {
@@ -26,7 +24,7 @@ DECIMALS = {
 }
 
 
-def rounded(df: pd.DataFrame) -> pd.DataFrame:
+def round_table(df: pd.DataFrame) -> pd.DataFrame:
     """A copy with every known numeric column rounded to :data:`DECIMALS`."""
     out = df.copy()
     for col, d in DECIMALS.items():
@@ -58,7 +56,7 @@ def neutralise_formula(value):
 
 def to_csv(df: pd.DataFrame) -> str:
     """CSV text: rounded numbers, and text cells that cannot run as spreadsheet formulas."""
-    out = rounded(df)
+    out = round_table(df)
     for col in out.columns:
         if not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = out[col].map(neutralise_formula)
@@ -84,7 +82,7 @@ def _md_text(text: str) -> str:
 
 def to_markdown(df: pd.DataFrame, *, title: str | None = None, group: str | None = None) -> str:
     """A Markdown table (one per value of ``group`` when given)."""
-    df = rounded(df)
+    df = round_table(df)
     lines = [f"# {_md_text(title)}", ""] if title else []
     groups = [(None, df)] if group is None else list(df.groupby(group, sort=False))
     for key, part in groups:
@@ -103,9 +101,11 @@ def to_markdown(df: pd.DataFrame, *, title: str | None = None, group: str | None
     return "\n".join(lines)
 
 
-def _records(df: pd.DataFrame) -> list:
+def records(df: pd.DataFrame) -> list:
+    """Rows as plain dicts, rounded as in output files, with None for missing values (for
+    JSON)."""
     recs = []
-    for rec in rounded(df).to_dict(orient="records"):
+    for rec in round_table(df).to_dict(orient="records"):
         clean = {}
         for k, v in rec.items():
             if v is pd.NA or (isinstance(v, float) and not np.isfinite(v)):
@@ -121,7 +121,7 @@ def to_json(payload: dict) -> str:
     """JSON text of a payload whose DataFrame values become lists of records."""
     def conv(x):
         if isinstance(x, pd.DataFrame):
-            return _records(x)
+            return records(x)
         if isinstance(x, dict):
             return {k: conv(v) for k, v in x.items()}
         if isinstance(x, (list, tuple)):

@@ -20,49 +20,17 @@ from importlib import resources
 import numpy as np
 import shapely
 
-from .borders import country_bbox, country_codes, country_geometry, country_name
-from .geodesy import laea_to_lonlat, near_longitude
-from .export import rounded
-from .stats import dead_zone_union, gap_kind
+from ..borders import country_geometry
+from ..errors import InputError
+from ..geodesy import wrap_longitude
+from ..projection import laea_to_lonlat, near_longitude, round_coordinates
+from ..regions import country_bbox, country_codes, country_name
+from ..stats import compare_zone_tables, gap_kind
+from .style import SECTOR_COLORS, TILES, badge_label, family, family_color
 
-__all__ = ["TILES", "FAMILY_COLORS", "build_map", "map_html"]
+__all__ = ["build_map", "map_html", "map_data"]
 
-#: Base layers: name -> (URL template, attribution); ``none`` draws no tiles.
-TILES = {
-    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            "&copy; OpenStreetMap contributors"),
-    "cartodb-positron": ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
-                         "&copy; OpenStreetMap contributors &copy; CARTO"),
-    "opentopomap": ("https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png",
-                    "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)"),
-    "none": None,
-}
-
-#: Colours of system families (envelopes and site markers).
-FAMILY_COLORS = {
-    "S-400": "#d62728", "S-300": "#ff7f0e", "Buk": "#9467bd", "Tor": "#2ca02c",
-    "Pantsir": "#17becf", "S-125": "#8c564b", "Osa": "#bcbd22", "Patriot": "#1f77b4",
-    "NASAMS": "#e377c2", "IRIS-T": "#7f7f7f", "SAMP/T": "#393b79",
-}
-_EXTRA_COLORS = ("#a6761d", "#666666", "#e7298a", "#1b9e77", "#7570b3", "#d95f02")
-SECTOR_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d")
 _DECIMALS = 5  # about 1 m
-
-
-def _family(system) -> str:
-    return system.family or system.id.split("/")[0]
-
-
-def _color(family: str) -> str:
-    if family in FAMILY_COLORS:
-        return FAMILY_COLORS[family]
-    return _EXTRA_COLORS[sum(family.encode()) % len(_EXTRA_COLORS)]
-
-
-def _short(system) -> str:
-    """Marker label: the family, shortened to fit a small badge."""
-    fam = _family(system)
-    return fam if len(fam) <= 6 else fam[:5] + "…"
 
 
 # ------------------------------------------------------------------------------ assets
@@ -91,7 +59,7 @@ def _leaflet_assets() -> tuple[str, str]:
 
 @lru_cache(maxsize=1)
 def _own_assets() -> tuple[str, str]:
-    base = resources.files("adcov") / "_assets"
+    base = resources.files("adcov.render") / "_assets"
     return ((base / "adcov-map.js").read_text(encoding="utf-8"),
             (base / "adcov-map.css").read_text(encoding="utf-8"))
 
@@ -100,7 +68,7 @@ def _own_assets() -> tuple[str, str]:
 def _feature(geom, props) -> dict | None:
     if geom is None or geom.is_empty:
         return None
-    geom = rounded(geom, _DECIMALS, snap=False)
+    geom = round_coordinates(geom, _DECIMALS, snap=False)
     if geom.is_empty:
         return None
     return {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
@@ -154,11 +122,11 @@ def _site_records(result, st) -> list:
     recs = []
     for site, env in zip(result.scenario.sites, st.envelopes):
         sy = site.system
-        fam = _family(sy)
-        lon = site.lon + 360.0 * round((lon0 - site.lon) / 360.0)
+        fam = family(sy)
+        lon = wrap_longitude(site.lon, lon0)
         recs.append({
             "name": site.name, "system": sy.id, "system_name": sy.name, "family": fam,
-            "short": _short(sy), "color": _color(fam), "lon": lon, "lat": site.lat,
+            "short": badge_label(sy), "color": family_color(fam), "lon": lon, "lat": site.lat,
             "max_range_km": sy.max_range_km, "min_range_km": sy.min_range_km,
             "max_altitude_m": sy.max_altitude_m, "min_altitude_m": sy.min_altitude_m,
             "antenna_height_m": site.effective_antenna_height_m,
@@ -189,9 +157,8 @@ def map_data(result, compare=None) -> dict:
 
     delta = None
     if compare is not None:
-        from .analysis import compare as compare_tables
-
-        cmp = compare_tables(compare, result)
+        cmp = compare_zone_tables(compare.zones, result.zones, compare.scenario.label,
+                                  result.scenario.label)
         diff = cmp[cmp.scenario.str.contains(" - ", regex=False)]
         delta = {(r.altitude_m, r.zone): float(r.covered_fraction) for r in diff.itertuples()}
 
@@ -213,16 +180,15 @@ def map_data(result, compare=None) -> dict:
         for site, env, poly in zip(sc.sites, st.envelopes, st.polygons):
             if poly.is_empty:
                 continue
-            fam = _family(site.system)
-            families[fam] = _color(fam)
+            fam = family(site.system)
+            families[fam] = family_color(fam)
             env_feats.append(_feature(ll(poly), {
                 "site": env.site, "system": env.system, "limited_by": env.limited_by,
                 "outer_km": round(env.outer_km, 2), "inner_km": round(env.inner_km, 2),
-                "color": _color(fam)}))
-        holes = dead_zone_union(st.polygons)
+                "color": family_color(fam)}))
         gaps = [_feature(ll(p), {"zone": z.region, "area_km2": round(p.area / 1e6, 1),
-                                 "kind": gap_kind(p, holes)})
-                for p in st.gap_geoms.get(z.region, [])]
+                                 "kind": gap_kind(p, st.dead_zones)})
+                for p in st.gaps.get(z.region, ())]
         entry = {
             "altitude_m": st.altitude_m,
             "envelopes": _fc(env_feats),
@@ -308,13 +274,9 @@ def build_map(result, *, tiles: str = "osm", compare=None):
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise ImportError("maps need folium: pip install folium") from exc
     if tiles not in TILES:
-        from .errors import InputError
-
         raise InputError(f"unknown base layer; choose from {', '.join(TILES)}", entry="tiles",
                          value=tiles)
     if compare is not None and compare.scenario.region != result.scenario.region:
-        from .errors import InputError
-
         raise InputError("can only compare scenarios of the same region", entry="compare",
                          value=compare.scenario.region)
 

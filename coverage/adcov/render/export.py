@@ -27,11 +27,14 @@ from pathlib import Path
 import numpy as np
 import shapely
 
-from .errors import InputError
+from ..errors import InputError
+from ..formats import EXPORT, extensions, format_for_path
+from ..geodesy import ellipsoidal_area_km2
+from ..projection import round_coordinates
+from .style import family, family_color
 
-__all__ = ["FORMATS", "LAYERS", "layers", "to_geojson", "to_kml", "write"]
+__all__ = ["LAYERS", "layers", "to_geojson", "to_kml", "write"]
 
-FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".kml": "kml"}
 LAYERS = ("sites", "envelopes", "unions", "gaps", "zones", "borders")
 _DECIMALS = 6
 KML_NS = "http://www.opengis.net/kml/2.2"
@@ -41,34 +44,31 @@ def layers(result) -> dict:
     """The export layers as GeoDataFrames (WGS84), in :data:`LAYERS` order."""
     import geopandas as gpd
 
-    from .borders import geodesic_area_km2
-    from .maps import _color, _family
-
     sc = result.scenario
     site_recs = []
     for s in sc.sites:
         sy = s.system
         site_recs.append({
-            "name": s.name, "system": sy.id, "family": _family(sy), "lon": s.lon, "lat": s.lat,
+            "name": s.name, "system": sy.id, "family": family(sy), "lon": s.lon, "lat": s.lat,
             "antenna_height_m": s.effective_antenna_height_m,
             "azimuth_deg": s.azimuth_deg if s.effective_sector_width_deg < 360 else None,
             "sector_width_deg": s.effective_sector_width_deg,
             "max_range_km": sy.max_range_km, "min_range_km": sy.min_range_km,
             "max_altitude_m": sy.max_altitude_m, "min_altitude_m": sy.min_altitude_m,
-            "source": s.source, "color": _color(_family(sy)),
+            "source": s.source, "color": family_color(family(sy)),
         })
     sites = gpd.GeoDataFrame(site_recs, geometry=shapely.points(
         [s.lon for s in sc.sites], [s.lat for s in sc.sites]), crs="EPSG:4326")
 
-    family = {s.name: _family(s.system) for s in sc.sites}
+    families = {s.name: family(s.system) for s in sc.sites}
     env = result.envelopes.copy()
-    env.insert(3, "family", [family[n] for n in env.site])
-    env["area_km2"] = [geodesic_area_km2(g) for g in env.geometry]
+    env.insert(3, "family", [families[n] for n in env.site])
+    env["area_km2"] = [ellipsoidal_area_km2(g) for g in env.geometry]
 
     z = result.region_zones
     zg = result.zone_geometries
     zones = zg[zg.zone_kind != "border"].copy()
-    zones["area_km2"] = [geodesic_area_km2(g) for g in zones.geometry]
+    zones["area_km2"] = [ellipsoidal_area_km2(g) for g in zones.geometry]
     borders = zg[zg.zone_kind == "border"].copy()
     borders["zone"] = borders.zone.str.removesuffix("_border")
     borders = borders.rename(columns={"zone": "sector"}).drop(columns="zone_kind")
@@ -77,19 +77,6 @@ def layers(result) -> dict:
     return {"sites": sites, "envelopes": env, "unions": result.unions.copy(),
             "gaps": result.gaps.copy(), "zones": zones.reset_index(drop=True),
             "borders": borders.reset_index(drop=True)}
-
-
-def rounded(geom, decimals: int = _DECIMALS, *, snap: bool = True):
-    """Coordinates on a 10^-decimals degree grid and polygons counter-clockwise (RFC 7946).
-
-    With ``snap`` (for files GIS tools validate), whatever collapses on the grid (hairline
-    slivers at the antimeridian seam) is removed; a web map tolerates them, so maps skip the
-    cost.
-    """
-    snapped = shapely.set_precision(geom, 10.0 ** -decimals) if snap else geom
-    if snapped.geom_type in ("Polygon", "MultiPolygon", "GeometryCollection"):
-        snapped = shapely.orient_polygons(snapped, exterior_cw=False)
-    return shapely.transform(snapped, lambda xy: np.round(xy, decimals) + 0.0)
 
 
 def _clean(value):
@@ -111,7 +98,7 @@ def to_geojson(result) -> str:
         for rec, geom in zip(props.to_dict("records"), gdf.geometry):
             if geom is None or geom.is_empty:
                 continue
-            geom = rounded(geom)
+            geom = round_coordinates(geom, _DECIMALS)
             if geom.is_empty:
                 continue
             feats.append({"type": "Feature",
@@ -280,12 +267,12 @@ def to_kml(result) -> str:
 
 def write(result, path) -> Path:
     """Write an export, its format chosen by the file's extension (whole or not at all)."""
-    from ._io import write_atomic, write_via
+    from .._io import write_atomic, write_via
 
     path = Path(path)
-    fmt = FORMATS.get(path.suffix.lower())
+    fmt = format_for_path(path, EXPORT)
     if fmt is None:
-        raise InputError(f"unknown export format; use one of {', '.join(sorted(FORMATS))}",
+        raise InputError(f"unknown export format; use one of {', '.join(extensions(EXPORT))}",
                          file=path, entry="output", value=path.suffix)
     if fmt == "geojson":
         return write_atomic(path, to_geojson(result))

@@ -1,0 +1,413 @@
+"""The overlay engine: envelopes and zones cut into the cells of one equal-area grid, once.
+
+Everything happens in the region's equal-area projection (LAEA, metres), on a grid of square
+cells. A zone is cut into the cells it touches once per analysis (:class:`Frame`); at each
+altitude every envelope is cut into the cells it touches once (:class:`Cover`): a cell that an
+envelope covers completely is recorded, not cut, and within a cell the areas covered by at
+least 1, 2 and 3 envelopes are built from the few partial pieces only. The statistics
+(:mod:`adcov.stats`) are functions over these pieces; nothing is cut twice.
+
+The pieces are immutable: arrays are read-only and shapely geometries cannot change, so a frame
+can be shared by every analysis of a region and a cover by every statistic of an altitude.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+import shapely
+from shapely import STRtree
+
+__all__ = [
+    "CELL_SIZE_M",
+    "MAX_DEPTH",
+    "Grid",
+    "ZonePieces",
+    "LinePieces",
+    "Frame",
+    "Cover",
+    "build_frame",
+    "cut_envelopes",
+]
+
+#: Side of the grid cells. Smaller cells mean more, cheaper pieces; 25 km balances both for
+#: envelopes of 10 to 400 km over a country of Belarus's size. [m]
+CELL_SIZE_M = 25_000.0
+#: Depth layers computed (covered by at least 1, 2 and 3 envelopes).
+MAX_DEPTH = 3
+
+_EMPTY = shapely.Polygon()
+
+
+def _frozen(array) -> np.ndarray:
+    array = np.asarray(array)
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class Grid:
+    """Square cells over an extent, with a spatial index.
+
+    Attributes
+    ----------
+    x0, y0 : ndarray
+        Lower-left corner of each cell. [m]
+    cell_m : float
+        Side of a cell. [m]
+    boxes : ndarray of Polygon
+        The cells.
+    tree : shapely.STRtree
+        Index over ``boxes``.
+    """
+
+    x0: np.ndarray
+    y0: np.ndarray
+    cell_m: float
+    boxes: np.ndarray
+    tree: STRtree
+
+    @classmethod
+    def over(cls, bounds, cell_m: float) -> "Grid":
+        """Cells covering an extent.
+
+        Parameters
+        ----------
+        bounds : tuple of float
+            (x0, y0, x1, y1) of the extent. [m]
+        cell_m : float
+            Side of a cell. [m]
+        """
+        x0, y0, x1, y1 = bounds
+        nx = max(1, math.ceil((x1 - x0) / cell_m))
+        ny = max(1, math.ceil((y1 - y0) / cell_m))
+        gx, gy = np.meshgrid(x0 + cell_m * np.arange(nx), y0 + cell_m * np.arange(ny))
+        gx, gy = gx.ravel(), gy.ravel()
+        boxes = shapely.box(gx, gy, gx + cell_m, gy + cell_m)
+        return cls(_frozen(gx), _frozen(gy), float(cell_m), _frozen(boxes), STRtree(boxes))
+
+    @property
+    def size(self) -> int:
+        """Number of cells."""
+        return len(self.boxes)
+
+    @property
+    def cell_area_m2(self) -> float:
+        """Area of one cell. [m2]"""
+        return self.cell_m * self.cell_m
+
+    def cut(self, geom, cells: np.ndarray) -> np.ndarray:
+        """``geom ∩ cell`` for each of ``cells``, by recursive halving.
+
+        Intersecting a large geometry (a country with a long coast) with thousands of cells one
+        by one costs cells x vertices; halving the block of cells and the geometry with it costs
+        about vertices x log(cells).
+        """
+        if len(cells) <= 16 or shapely.get_num_coordinates(geom) <= 2000:
+            return shapely.intersection(self.boxes[cells], geom)
+        x0, y0 = self.x0[cells], self.y0[cells]
+        if np.ptp(x0) >= np.ptp(y0):
+            split = np.median(x0)
+            low = x0 < split if (x0 < split).any() else x0 <= split
+        else:
+            split = np.median(y0)
+            low = y0 < split if (y0 < split).any() else y0 <= split
+        out = np.empty(len(cells), dtype=object)
+        for part in (low, ~low):
+            if not part.any():
+                continue
+            sub = cells[part]
+            block = shapely.box(self.x0[sub].min(), self.y0[sub].min(),
+                                self.x0[sub].max() + self.cell_m, self.y0[sub].max() + self.cell_m)
+            out[part] = self.cut(shapely.intersection(geom, block), sub)
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class ZonePieces:
+    """A zone cut into grid cells: its piece in each cell it touches.
+
+    Attributes
+    ----------
+    name, kind : str
+        Zone name (the region's ISO3 code, a sector, ``<sector>_belt`` or ``<sector>_forward``)
+        and kind (``region``, ``sector``, ``belt``, ``forward``).
+    geom : shapely geometry
+        The whole zone. [m, LAEA]
+    area_m2 : float
+        Its area. [m2]
+    cells : ndarray of int
+        The cells it touches (sorted).
+    full : ndarray of bool
+        The cell lies wholly inside the zone.
+    pieces : ndarray of geometry
+        zone ∩ cell (the cell itself when full).
+    piece_area : ndarray of float
+        Area of each piece. [m2]
+    lookup : ndarray of int
+        Cell index -> position in ``cells``, or -1.
+    """
+
+    name: str
+    kind: str
+    geom: object
+    area_m2: float
+    cells: np.ndarray
+    full: np.ndarray
+    pieces: np.ndarray
+    piece_area: np.ndarray
+    lookup: np.ndarray
+
+    @classmethod
+    def cut(cls, name: str, kind: str, geom, grid: Grid) -> "ZonePieces":
+        """Cut a zone into the grid's cells."""
+        shapely.prepare(geom)
+        cells = np.sort(grid.tree.query(geom, predicate="intersects"))
+        boxes = grid.boxes[cells]
+        full = shapely.contains(geom, boxes)
+        pieces = boxes.copy()
+        if (~full).any():
+            pieces[~full] = grid.cut(geom, cells[~full])
+        area = shapely.area(pieces)
+        keep = area > 0
+        cells, full, pieces, area = cells[keep], full[keep], pieces[keep], area[keep]
+        lookup = np.full(grid.size, -1)
+        lookup[cells] = np.arange(len(cells))
+        return cls(name, kind, geom, float(shapely.area(geom)), _frozen(cells), _frozen(full),
+                   _frozen(pieces), _frozen(area), _frozen(lookup))
+
+
+@dataclass(frozen=True, eq=False)
+class LinePieces:
+    """A border line cut into grid cells.
+
+    Attributes
+    ----------
+    name : str
+        The sector whose border it is.
+    cells : ndarray of int
+        Cells the line crosses.
+    pieces : ndarray of geometry
+        line ∩ cell.
+    length : ndarray of float
+        Length of each piece. [m]
+    """
+
+    name: str
+    cells: np.ndarray
+    pieces: np.ndarray
+    length: np.ndarray
+
+    @classmethod
+    def cut(cls, name: str, geom, grid: Grid) -> "LinePieces":
+        """Cut a line into the grid's cells."""
+        if geom.is_empty:
+            return cls(name, _frozen(np.empty(0, int)), _frozen(np.empty(0, object)),
+                       _frozen(np.empty(0)))
+        cells = np.sort(grid.tree.query(geom, predicate="intersects"))
+        pieces = grid.cut(geom, cells)
+        length = shapely.length(pieces)
+        keep = length > 0
+        return cls(name, _frozen(cells[keep]), _frozen(pieces[keep]), _frozen(length[keep]))
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """A region's zones cut into one grid: what every altitude of an analysis is measured on.
+
+    Attributes
+    ----------
+    grid : Grid
+        The cells.
+    zones : tuple of ZonePieces
+        The region first, then the sector zones, then the belts (the rows of the zone table).
+    forward : Mapping
+        Sector name -> its neighbours' territory within reach, cut into cells.
+    borders : Mapping
+        Sector name -> its border line, cut into cells.
+    region_boundary : shapely geometry
+        The region's boundary (forward reach is measured from it). [m, LAEA]
+    """
+
+    grid: Grid
+    zones: tuple
+    forward: Mapping
+    borders: Mapping
+    region_boundary: object
+
+    @property
+    def region(self) -> ZonePieces:
+        """The region's pieces."""
+        return self.zones[0]
+
+
+def build_frame(zones, extent_polygons=(), *, cell_m: float = CELL_SIZE_M) -> Frame:
+    """Cut a region's zones into a grid that also covers every given envelope polygon.
+
+    Parameters
+    ----------
+    zones : adcov.borders.Zones
+        The region's zones (LAEA).
+    extent_polygons : sequence of shapely geometries
+        Envelope polygons (LAEA) the grid must cover as well.
+    cell_m : float
+        Grid cell size. [m]
+
+    Returns
+    -------
+    Frame
+    """
+    geoms = [zones.region_geom] + [g for g in extent_polygons if not g.is_empty]
+    grid = Grid.over(shapely.total_bounds(np.array(geoms, dtype=object)), cell_m)
+    cut = ZonePieces.cut
+    parts = [cut(zones.region, "region", zones.region_geom, grid)]
+    parts += [cut(k, "sector", z, grid) for k, z in zones.sector_zones.items()]
+    parts += [cut(f"{k}_belt", "belt", z, grid) for k, z in zones.belts.items()]
+    forward = {k: cut(f"{k}_forward", "forward", z, grid)
+               for k, z in zones.forward.items() if not z.is_empty}
+    borders = {k: LinePieces.cut(k, line, grid) for k, line in zones.border_lines.items()}
+    boundary = zones.region_geom.boundary
+    shapely.prepare(boundary)
+    return Frame(grid, tuple(parts), MappingProxyType(forward), MappingProxyType(borders),
+                 boundary)
+
+
+@dataclass(frozen=True, eq=False)
+class Cover:
+    """One altitude's envelopes cut into the frame's cells, with the depth layers per cell.
+
+    Attributes
+    ----------
+    altitude_m : float
+        Target altitude. [m]
+    envelopes : tuple of Envelope
+        One per site, in the scenario's order.
+    polygons : ndarray of Polygon
+        The envelopes' polygons (LAEA; empty where the envelope is empty).
+    full_e, full_c : ndarray of int
+        (envelope, cell) pairs where the envelope covers the whole cell.
+    part_e, part_c, part_pieces : ndarray
+        (envelope, cell, envelope ∩ cell) where it covers part of the cell, sorted by cell.
+    n_full : ndarray of int
+        Per cell, the number of envelopes covering it whole.
+    layers : tuple of ndarray
+        ``layers[k][cell]``: the part of the cell covered by at least k + 1 envelopes (the box
+        itself where ``layer_full[k][cell]``).
+    layer_full : tuple of ndarray of bool
+        ``layer_full[k][cell]``: the whole cell is covered by at least k + 1 envelopes.
+    """
+
+    altitude_m: float
+    envelopes: tuple
+    polygons: np.ndarray
+    full_e: np.ndarray
+    full_c: np.ndarray
+    part_e: np.ndarray
+    part_c: np.ndarray
+    part_pieces: np.ndarray
+    n_full: np.ndarray
+    layers: tuple
+    layer_full: tuple
+
+    def layer(self, depth: int):
+        """The area covered by at least ``depth`` envelopes (1: the union), LAEA. [m]
+
+        Merged from the cell pieces once, then kept: maps, exports and comparisons share it.
+        """
+        return self._merged[depth - 1]
+
+    @cached_property
+    def _merged(self) -> tuple:
+        out = []
+        for pieces in self.layers:
+            pieces = pieces[~shapely.is_empty(pieces)]
+            out.append(shapely.union_all(pieces) if len(pieces) else _EMPTY)
+        return tuple(out)
+
+
+def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float) -> Cover:
+    """Cut one altitude's envelope polygons into the frame's cells and build the depth layers.
+
+    Parameters
+    ----------
+    frame : Frame
+        From :func:`build_frame`; its grid must cover the polygons.
+    envelopes : sequence of Envelope
+        One per site.
+    polygons : sequence of Polygon
+        Their polygons in the frame's LAEA (empty for empty envelopes).
+    altitude_m : float
+        The altitude. [m]
+
+    Returns
+    -------
+    Cover
+    """
+    g = frame.grid
+    polygons = np.asarray(polygons, dtype=object)
+    live = np.flatnonzero(~shapely.is_empty(polygons)) if len(polygons) else np.empty(0, int)
+    shapely.prepare(polygons[live])
+    if len(live):
+        e_pos, c_idx = g.tree.query(polygons[live], predicate="intersects")
+        e_idx = live[e_pos]
+    else:
+        e_idx = c_idx = np.empty(0, int)
+    full = shapely.contains(polygons[e_idx], g.boxes[c_idx]) if len(e_idx) else np.empty(0, bool)
+    part_e, part_c = e_idx[~full], c_idx[~full]
+    part_pieces = (shapely.intersection(polygons[part_e], g.boxes[part_c]) if len(part_e)
+                   else np.empty(0, object))
+    nonempty = shapely.area(part_pieces) > 0 if len(part_pieces) else np.empty(0, bool)
+    part_e, part_c, part_pieces = part_e[nonempty], part_c[nonempty], part_pieces[nonempty]
+    full_e, full_c = e_idx[full], c_idx[full]
+
+    n_full = np.bincount(full_c, minlength=g.size)
+    layers = [np.full(g.size, _EMPTY, dtype=object) for _ in range(MAX_DEPTH)]
+    layer_full = [n_full > k for k in range(MAX_DEPTH)]
+    order = np.argsort(part_c, kind="stable")
+    part_e, part_c, part_pieces = part_e[order], part_c[order], part_pieces[order]
+    starts = np.searchsorted(part_c, np.arange(g.size + 1))
+    for c in np.union1d(full_c, part_c).astype(int):
+        f = int(n_full[c])
+        for k in range(min(f, MAX_DEPTH)):
+            layers[k][c] = g.boxes[c]
+        need = MAX_DEPTH - f
+        if need <= 0:
+            continue
+        pcs = list(part_pieces[starts[c]:starts[c + 1]])
+        if not pcs:
+            continue
+        sub = _depth_layers(pcs, need)
+        for k in range(need):
+            layers[f + k][c] = sub[k]
+    return Cover(float(altitude_m), tuple(envelopes), _frozen(polygons), _frozen(full_e),
+                 _frozen(full_c), _frozen(part_e), _frozen(part_c), _frozen(part_pieces),
+                 _frozen(n_full), tuple(_frozen(a) for a in layers),
+                 tuple(_frozen(a) for a in layer_full))
+
+
+def _depth_layers(pieces: list, need: int) -> list:
+    """Areas covered by at least 1..need of the pieces, by divide and conquer.
+
+    Depth >= k over A ∪ B is the union over i + j = k of (depth >= i over A) ∩ (depth >= j
+    over B), where depth >= 0 is everywhere.
+    """
+    if len(pieces) == 1:
+        return [pieces[0]] + [_EMPTY] * (need - 1)
+    mid = len(pieces) // 2
+    a = _depth_layers(pieces[:mid], need)
+    b = _depth_layers(pieces[mid:], need)
+    out = []
+    for k in range(1, need + 1):
+        terms = [a[k - 1], b[k - 1]]
+        for i in range(1, k):
+            ai, bj = a[i - 1], b[k - i - 1]
+            if not ai.is_empty and not bj.is_empty:
+                terms.append(shapely.intersection(ai, bj))
+        terms = [t for t in terms if not t.is_empty]
+        out.append(shapely.union_all(terms) if len(terms) > 1 else (terms[0] if terms else _EMPTY))
+    return out
