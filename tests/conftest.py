@@ -101,3 +101,46 @@ def blr_zones():
     from adcov.borders import build_zones
 
     return build_zones("BLR", reach_km=400)
+
+
+@pytest.fixture(scope="session")
+def blr_points():
+    """Equal-area sample points of Belarus every 2.5 km (about 33,000), with the default sectors
+    and 50 km belts, from the sampling engine (built once: about 1.5 s)."""
+    from adcov.sampling import equal_area_points
+
+    return equal_area_points("BLR", 2.5)
+
+
+#: The only HTML elements adcov itself puts into KML descriptions.
+KML_DESCRIPTION_TAGS = {"b", "br"}
+
+
+def kml_description_html(text: str) -> tuple[set, str]:
+    """(element names, visible text) of a KML description read as HTML, the way Google Earth
+    renders it: the standard library's HTML parser, written independently of the exporter."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.tags, self.text = set(), []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.add(tag)
+            if tag == "br":
+                self.text.append("\n")
+
+        def handle_startendtag(self, tag, attrs):
+            self.handle_starttag(tag, attrs)
+
+        def handle_data(self, data):
+            self.text.append(data)
+
+        def handle_comment(self, data):
+            self.tags.add("!--")
+
+    reader = Reader()
+    reader.feed(text or "")
+    reader.close()
+    return reader.tags, "".join(reader.text).replace("\n\n", "\n")

@@ -23,10 +23,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 MODULES = ["adcov", "adcov.geodesy", "adcov.radar", "adcov.projection", "adcov.envelope",
            "adcov.models", "adcov.models.engagement", "adcov.scenario", "adcov.catalog",
-           "adcov.regions", "adcov.borders", "adcov.overlay", "adcov.stats", "adcov.pipeline",
+           "adcov.regions", "adcov.borders", "adcov.overlay", "adcov.stats", "adcov.sampling",
+           "adcov.pipeline",
            "adcov.analysis", "adcov.profile", "adcov.formats", "adcov.render.export",
            "adcov.render.maps", "adcov.render.tables", "adcov.render.plots",
-           "adcov.render.style", "adcov.errors"]
+           "adcov.render.style", "adcov.render.records", "adcov.errors"]
 
 NUMPYDOC_SECTIONS = {"Parameters", "Returns", "Yields", "Receives", "Other Parameters", "Raises",
                      "Warns", "Warnings", "See Also", "Notes", "References", "Examples",

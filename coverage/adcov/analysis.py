@@ -21,7 +21,7 @@ from .borders import Zones
 from .errors import InputError
 from .overlay import CELL_SIZE_M, Cover, Frame
 from .pipeline import cut_scenario
-from .projection import laea_to_lonlat
+from .projection import area_km2, laea_to_lonlat
 from .regions import country_name
 from .scenario import Scenario
 from .stats import (OVERLAP_COLUMNS, SITE_COLUMNS, ZONE_COLUMNS, compare_zone_tables,
@@ -85,6 +85,13 @@ class AltitudeStats:
     def dead_zones(self):
         """Union of the envelopes' minimum-range holes (LAEA)."""
         return dead_zone_union(self.polygons)
+
+    @cached_property
+    def gap_kinds(self) -> Mapping:
+        """Zone name -> the kind of each of its gaps (:data:`adcov.stats.GAP_KINDS`), in the
+        order of :attr:`gaps`."""
+        return MappingProxyType({zone: tuple(gap_kind(p, self.dead_zones) for p in parts)
+                                 for zone, parts in self.gaps.items()})
 
 
 def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -> "Result":
@@ -223,7 +230,7 @@ class Result:
             for depth in (1, 2, 3):
                 g = st.layer(depth)
                 recs.append({"altitude_m": st.altitude_m, "min_depth": depth,
-                             "area_km2": g.area / 1e6})
+                             "area_km2": area_km2(g)})
                 geoms.append(g)
         return gpd.GeoDataFrame(recs, geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
 
@@ -239,9 +246,9 @@ class Result:
         recs, geoms = [], []
         for st in self.altitude_stats:
             for zone, parts in st.gaps.items():
-                for rank, p in enumerate(parts, start=1):
+                for rank, (p, kind) in enumerate(zip(parts, st.gap_kinds[zone]), start=1):
                     recs.append({"altitude_m": st.altitude_m, "zone": zone, "rank": rank,
-                                 "kind": gap_kind(p, st.dead_zones), "area_km2": p.area / 1e6})
+                                 "kind": kind, "area_km2": area_km2(p)})
                     geoms.append(p)
         return gpd.GeoDataFrame(recs, columns=["altitude_m", "zone", "rank", "kind", "area_km2"],
                                 geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")

@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 
 from .geodesy import GEOD, geodesic_rings, ring_vertex_count, wrap_longitude
-from .projection import lonlat_to_laea_xy
+from .projection import area_km2, lonlat_to_laea_xy
 
 __all__ = [
     "Limit",
@@ -168,7 +168,7 @@ class Envelope:
         """Ellipsoidal area of the envelope polygon (equal-area projection at the site). [km2]"""
         if self.empty:
             return 0.0
-        return float(self.polygon(self.lon, self.lat).area) / 1e6
+        return area_km2(self.polygon(self.lon, self.lat))
 
 
 def _star_ring(e: Envelope):

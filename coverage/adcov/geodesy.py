@@ -22,7 +22,6 @@ __all__ = [
     "GEOD",
     "gaussian_radius_m",
     "ring_vertex_count",
-    "cap_area_km2",
     "geodesic_rings",
     "wrap_longitude",
     "ellipsoidal_area_km2",
@@ -104,35 +103,6 @@ def ring_vertex_count(radius_km, *, tolerance_m=50.0, width_deg=360.0, minimum=1
     n = np.ceil(np.maximum(n_full, minimum) * frac).astype(int)
     n = np.maximum(n, 2)
     return int(n) if n.ndim == 0 else n
-
-
-def cap_area_km2(radius_km, *, lat_deg=None, radius_m=MEAN_EARTH_RADIUS_M):
-    """Closed-form area of a spherical cap (a 'disc' of geodesic radius ``radius_km``).
-
-    Parameters
-    ----------
-    radius_km : float or array_like
-        Geodesic radius of the disc, measured along the surface. [km]
-    lat_deg : float, optional
-        If given, the sphere's radius is the Gaussian radius at this latitude, which matches the
-        ellipsoid's geodesic disc to about 1e-5 for discs a few hundred km across. [deg]
-    radius_m : float, default 6,371 km
-        Sphere radius when ``lat_deg`` is not given. [m]
-
-    Returns
-    -------
-    float or ndarray
-        :math:`2 \\pi R^2 (1 - \\cos(r / R))`. [km2]
-
-    Examples
-    --------
-    >>> round(float(cap_area_km2(100.0)))
-    31415
-    """
-    rr = gaussian_radius_m(lat_deg) if lat_deg is not None else radius_m
-    r_m = np.asarray(radius_km, dtype=float) * 1000.0
-    area = 2 * np.pi * rr**2 * (1 - np.cos(r_m / rr)) / 1e6
-    return scalar_or_array(area)
 
 
 def geodesic_rings(lon, lat, radius_km, az_start_deg, width_deg, counts):

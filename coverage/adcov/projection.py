@@ -16,7 +16,7 @@ from pyproj import CRS, Transformer
 
 from .geodesy import wrap_longitude
 
-__all__ = ["laea_crs", "to_laea", "from_laea", "lonlat_to_laea_xy", "laea_to_lonlat",
+__all__ = ["laea_crs", "to_laea", "from_laea", "lonlat_to_laea_xy", "laea_to_lonlat", "area_km2",
            "laea_xy_to_lonlat", "near_longitude", "round_coordinates"]
 
 
@@ -44,6 +44,21 @@ def to_laea(geometry, lon0: float, lat0: float):
     """Project shapely geometries (lon/lat) into the LAEA centred on (lon0, lat0). [m]"""
     fwd, _ = _transformers(lon0, lat0)
     return shapely.transform(geometry, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+
+
+def area_km2(geometry_laea) -> float:
+    """Area of a geometry in an equal-area projection (metres). [km2]
+
+    The one area function for projected geometry: in the LAEA the planar area is the
+    ellipsoidal area. For lon/lat geometry use :func:`adcov.geodesy.ellipsoidal_area_km2`.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> area_km2(shapely.box(0, 0, 2000, 500))
+    1.0
+    """
+    return float(shapely.area(geometry_laea)) / 1e6
 
 
 def lonlat_to_laea_xy(lon, lat, lon0: float, lat0: float):

@@ -140,24 +140,3 @@ def envelopes(sites: Sequence, altitude_m: float, *, k_factor=DEFAULT_K_FACTOR) 
             antenna_height_m=float(ha[i]), k_factor=float(k_factor),
             earth_radius_m=float(r["earth_radius_m"][i]), kind=KIND))
     return out
-
-
-def envelope(site: Site, altitude_m: float, *, k_factor=DEFAULT_K_FACTOR) -> Envelope:
-    """Envelope of one site at one target altitude. See :func:`envelope_radii` for the model.
-
-    Parameters
-    ----------
-    site : Site
-        The site and its system.
-    altitude_m : float
-        Target altitude above the radar's ground. [m]
-    k_factor : float, default 4/3
-        Effective Earth radius factor for the radar horizon. [-]
-
-    Returns
-    -------
-    Envelope
-    """
-    return envelopes([site], altitude_m, k_factor=k_factor)[0]
-
-

@@ -20,6 +20,7 @@ Geometry is WGS84 lon/lat, split at the antimeridian, with counter-clockwise ext
 
 from __future__ import annotations
 
+import html
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -31,7 +32,8 @@ from ..errors import InputError
 from ..formats import EXPORT, extensions, format_for_path
 from ..geodesy import ellipsoidal_area_km2
 from ..projection import round_coordinates
-from .style import family, family_color
+from .records import assumptions_summary, site_record
+from .style import family
 
 __all__ = ["LAYERS", "layers", "to_geojson", "to_kml", "write"]
 
@@ -45,18 +47,10 @@ def layers(result) -> dict:
     import geopandas as gpd
 
     sc = result.scenario
-    site_recs = []
-    for s in sc.sites:
-        sy = s.system
-        site_recs.append({
-            "name": s.name, "system": sy.id, "family": family(sy), "lon": s.lon, "lat": s.lat,
-            "antenna_height_m": s.effective_antenna_height_m,
-            "azimuth_deg": s.azimuth_deg if s.effective_sector_width_deg < 360 else None,
-            "sector_width_deg": s.effective_sector_width_deg,
-            "max_range_km": sy.max_range_km, "min_range_km": sy.min_range_km,
-            "max_altitude_m": sy.max_altitude_m, "min_altitude_m": sy.min_altitude_m,
-            "source": s.source, "color": family_color(family(sy)),
-        })
+    keep = ("name", "system", "family", "lon", "lat", "antenna_height_m", "azimuth_deg",
+            "sector_width_deg", "max_range_km", "min_range_km", "max_altitude_m",
+            "min_altitude_m", "source", "color")
+    site_recs = [{k: site_record(s)[k] for k in keep} for s in sc.sites]
     sites = gpd.GeoDataFrame(site_recs, geometry=shapely.points(
         [s.lon for s in sc.sites], [s.lat for s in sc.sites]), crs="EPSG:4326")
 
@@ -173,7 +167,11 @@ def _style(doc, sid, line, fill=None, width=1.5):
 
 
 def _description(rows) -> str:
-    return "\n".join(f"{k}: {v}" for k, v in rows if v not in (None, ""))
+    """A KML description: Google Earth renders it as HTML, so every value is HTML-escaped
+    (ElementTree then escapes the result once more for XML) and only our own ``<b>`` and
+    ``<br>`` are markup."""
+    return "<br>\n".join(f"<b>{html.escape(str(k))}</b>: {html.escape(str(v))}"
+                          for k, v in rows if v not in (None, ""))
 
 
 def _style_id(text: str) -> str:
@@ -188,9 +186,8 @@ def to_kml(result) -> str:
     root = ET.Element(f"{{{KML_NS}}}kml")
     doc = _sub(root, "Document")
     _sub(doc, "name", sc.name)
-    _sub(doc, "description", "Notional, public-source approximation. Smooth Earth, 4/3-Earth "
-                             "radar horizon, target altitude above the radar's ground. "
-                             + (sc.description or ""))
+    _sub(doc, "description", html.escape(" ".join(
+        p for p in (assumptions_summary(sc), sc.description) if p)))
     for fam, color in sorted(set(zip(lay["sites"].family, lay["sites"].color))):
         _style(doc, _style_id(fam), _kml_color(color, 0.9), _kml_color(color, 0.15))
     _style(doc, "union", _kml_color("#08306b", 0.9), None, width=2.5)

@@ -23,9 +23,10 @@ import shapely
 from ..borders import country_geometry
 from ..errors import InputError
 from ..geodesy import wrap_longitude
-from ..projection import laea_to_lonlat, near_longitude, round_coordinates
+from ..projection import area_km2, laea_to_lonlat, near_longitude, round_coordinates
 from ..regions import country_bbox, country_codes, country_name
-from ..stats import compare_zone_tables, gap_kind
+from ..stats import compare_zone_tables
+from .records import assumptions_summary, site_record
 from .style import SECTOR_COLORS, TILES, badge_label, family, family_color
 
 __all__ = ["build_map", "map_html", "map_data"]
@@ -121,21 +122,12 @@ def _site_records(result, st) -> list:
     lon0 = result.region_zones.lon0
     recs = []
     for site, env in zip(result.scenario.sites, st.envelopes):
-        sy = site.system
-        fam = family(sy)
-        lon = wrap_longitude(site.lon, lon0)
-        recs.append({
-            "name": site.name, "system": sy.id, "system_name": sy.name, "family": fam,
-            "short": badge_label(sy), "color": family_color(fam), "lon": lon, "lat": site.lat,
-            "max_range_km": sy.max_range_km, "min_range_km": sy.min_range_km,
-            "max_altitude_m": sy.max_altitude_m, "min_altitude_m": sy.min_altitude_m,
-            "antenna_height_m": site.effective_antenna_height_m,
-            "sector_width_deg": site.effective_sector_width_deg,
-            "azimuth_deg": site.azimuth_deg, "limited_by": env.limited_by,
-            "outer_km": env.outer_km, "inner_km": env.inner_km, "horizon_km": env.horizon_km,
-            "empty": env.empty, "source": site.source,
-            "sources": sy.source_lines(),
-        })
+        rec = site_record(site)
+        rec.update(lon=wrap_longitude(site.lon, lon0), short=badge_label(site.system),
+                   limited_by=str(env.limited_by), outer_km=env.outer_km, inner_km=env.inner_km,
+                   horizon_km=env.horizon_km, empty=env.empty,
+                   sources=site.system.source_lines())
+        recs.append(rec)
     return recs
 
 
@@ -186,9 +178,9 @@ def map_data(result, compare=None) -> dict:
                 "site": env.site, "system": env.system, "limited_by": env.limited_by,
                 "outer_km": round(env.outer_km, 2), "inner_km": round(env.inner_km, 2),
                 "color": family_color(fam)}))
-        gaps = [_feature(ll(p), {"zone": z.region, "area_km2": round(p.area / 1e6, 1),
-                                 "kind": gap_kind(p, st.dead_zones)})
-                for p in st.gaps.get(z.region, ())]
+        gaps = [_feature(ll(p), {"zone": z.region, "area_km2": round(area_km2(p), 1),
+                                 "kind": kind})
+                for p, kind in zip(st.gaps.get(z.region, ()), st.gap_kinds.get(z.region, ()))]
         entry = {
             "altitude_m": st.altitude_m,
             "envelopes": _fc(env_feats),
@@ -205,18 +197,16 @@ def map_data(result, compare=None) -> dict:
             theirs = other.layer(1) if other is not None else shapely.Polygon()
             gained = shapely.difference(mine, theirs)
             lost = shapely.difference(theirs, mine)
-            entry["gained"] = _fc([_feature(ll(p), {"area_km2": round(p.area / 1e6, 1)})
+            entry["gained"] = _fc([_feature(ll(p), {"area_km2": round(area_km2(p), 1)})
                                    for p in shapely.get_parts(gained) if p.area > 1e6])
-            entry["lost"] = _fc([_feature(ll(p), {"area_km2": round(p.area / 1e6, 1)})
+            entry["lost"] = _fc([_feature(ll(p), {"area_km2": round(area_km2(p), 1)})
                                  for p in shapely.get_parts(lost) if p.area > 1e6])
         altitudes.append(entry)
 
     title = sc.name if compare is None else f"{sc.name} vs {compare.scenario.name}"
     meta = {
         "title": title,
-        "subtitle": ("Notional, public-source approximation; smooth Earth (no terrain), 4/3-Earth "
-                     f"radar horizon (k = {sc.k_factor:.4g}), target altitude above the radar's "
-                     "ground. Depth counts envelopes."),
+        "subtitle": assumptions_summary(sc),
         "assumptions": "Envelope = min(missile slant range, radar horizon) outside the dead zone; "
                        "empty above the ceiling or below the floor.",
         "bounds": [[float(by0), float(bx0)], [float(by1), float(bx1)]],
