@@ -3,9 +3,10 @@
 * hand cases: an envelope wholly inside one sector zone covers exactly the closed-form area of a
   geodesic disc (a spherical cap on the Gaussian sphere), stacked copies give depth 2 and 3, a
   120-degree sector covers a third;
-* a dense-sampling check: the zone table of the built-in 2023 scenario against a point sample of
-  the region where every point's coverage is decided by exact ellipsoidal distances and azimuths
-  to every site (pyproj ``Geod.inv``), not by polygons;
+* a dense-sampling check: the zone table of the built-in 2023 scenario against the sampling
+  engine (:mod:`adcov.sampling`), where every point's coverage is decided by exact ellipsoidal
+  distances and azimuths to every site (pyproj ``Geod.inv``) and the engine's own radar
+  arithmetic and nearest-border zones, not by polygons;
 * properties (hypothesis) that must hold for any scenario.
 """
 
@@ -13,21 +14,17 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
-from pyproj import Geod
 
 from adcov.analysis import analyze
 from adcov.catalog import System
-from adcov.models import envelope_radii
-from adcov.projection import from_laea
+from adcov.sampling import equal_area_points, zone_table
 from adcov.scenario import Scenario, Site
 
-GEOD = Geod(ellps="WGS84")
 WGS84_A, WGS84_F = 6378137.0, 1 / 298.257223563
 E2 = WGS84_F * (2 - WGS84_F)
 
@@ -188,34 +185,6 @@ class TestHandCases:
         for sector in ("west", "south", "east"):
             assert 0 < row(res, sector).forward_reach_km < outer
 
-
-@pytest.mark.parametrize("altitude", [1000.0, 10000.0])
-def test_forward_zone_against_sampling(altitude):
-    """Neighbours' covered territory and the reach beyond the border, from a point sample of the
-    forward zones with exact geodesic distances to the sites."""
-    sc = Scenario.builtin("belarus-2023")
-    res = analyze(sc)
-    z = res.region_zones
-    for sector, geom in z.forward.items():
-        x0, y0, x1, y1 = geom.bounds
-        step = 4000.0
-        gx, gy = np.meshgrid(np.arange(x0 + step / 2, x1, step), np.arange(y0 + step / 2, y1, step))
-        gx, gy = gx.ravel(), gy.ravel()
-        inside = shapely.contains_xy(geom, gx, gy)
-        gx, gy = gx[inside], gy[inside]
-        ll = shapely.get_coordinates(from_laea(shapely.points(gx, gy), z.lon0, z.lat0))
-        dist = []
-        for s in sc.sites:
-            d = GEOD.inv(np.full(len(ll), s.lon), np.full(len(ll), s.lat), ll[:, 0], ll[:, 1])[2]
-            dist.append(np.asarray(d) / 1000)
-        depth = sample_depth(sc, np.array(dist), np.zeros_like(np.array(dist)), altitude)
-        covered = depth >= 1
-        r = row(res, sector, altitude)
-        assert_allclose(covered.sum() * step**2 / 1e6, r.forward_km2, rtol=0.01)
-        reach = shapely.distance(shapely.points(gx[covered], gy[covered]),
-                                 z.region_geom).max() / 1000
-        assert abs(reach - r.forward_reach_km) < 4.0, sector
-
     def test_sector_zones_tile_region(self):
         res = analyze(scenario([Site("a", system(), *WEST_SITE)]))
         areas = res.zones.set_index("zone").area_km2
@@ -224,89 +193,64 @@ def test_forward_zone_against_sampling(altitude):
 
 
 # ---------------------------------------------------------------------------- dense sampling
-SPACING_M = 2500.0
+# The second engine (adcov.sampling) decides every point of an equal-area lattice with exact
+# ellipsoidal distances and azimuths, its own radar arithmetic and its own nearest-border zones;
+# it shares no code with the overlay engine tested here (test_sampling checks that, and checks
+# it against closed forms).
+SPACING_KM = 2.5
+FORWARD_KM = 400.0
+ALTITUDES = [50.0, 300.0, 1000.0, 5000.0, 10000.0, 20000.0]
 
 
 @pytest.fixture(scope="module")
 def sampled_2023():
-    """The built-in 2023 scenario, and an equal-area point sample with per-site ground distances
-    and azimuths from exact ellipsoidal geodesics."""
+    """The built-in 2023 scenario, its overlay result, and the sampling engine's zone table on a
+    2.5 km lattice of the region and of the neighbours' territory within 400 km of it."""
     sc = Scenario.builtin("belarus-2023")
+    assert list(sc.altitudes_m) == ALTITUDES
     res = analyze(sc)
-    z = res.region_zones
-    x0, y0, x1, y1 = z.region_geom.bounds
-    xs = np.arange(x0 + SPACING_M / 2, x1, SPACING_M)
-    ys = np.arange(y0 + SPACING_M / 2, y1, SPACING_M)
-    gx, gy = np.meshgrid(xs, ys)
-    pts = shapely.points(gx.ravel(), gy.ravel())
-    inside = shapely.contains_xy(z.region_geom, gx.ravel(), gy.ravel())
-    pts = pts[inside]
-    ll = shapely.get_coordinates(from_laea(pts, z.lon0, z.lat0))
-    dist, az = [], []
-    for s in sc.sites:
-        fwd_az, _, d = GEOD.inv(np.full(len(ll), s.lon), np.full(len(ll), s.lat), ll[:, 0], ll[:, 1])
-        dist.append(np.asarray(d) / 1000)
-        az.append(np.asarray(fwd_az) % 360)
-    return sc, res, pts, np.array(dist), np.array(az)
+    # Nothing reaches farther than the forward points go.
+    assert res.sites.outer_km.max() <= FORWARD_KM
+    points = equal_area_points(sc, SPACING_KM, forward_km=FORWARD_KM)
+    return sc, res, zone_table(points, sc).set_index(["altitude_m", "zone"])
 
 
-def sample_depth(sc, dist, az, altitude):
-    depth = np.zeros(dist.shape[1], dtype=int)
-    for i, s in enumerate(sc.sites):
-        sy = s.system
-        r = envelope_radii(sy.max_range_km, sy.min_range_km, sy.max_altitude_m, sy.min_altitude_m,
-                           s.effective_antenna_height_m, altitude, s.lat, k_factor=sc.k_factor)
-        outer, inner = float(r["outer_km"][0]), float(r["inner_km"][0])
-        ok = (dist[i] >= inner) & (dist[i] <= outer) & (outer > inner)
-        if s.effective_sector_width_deg < 360:
-            off = (az[i] - s.azimuth_deg + 180) % 360 - 180
-            ok &= np.abs(off) <= s.effective_sector_width_deg / 2
-        depth += ok
-    return depth
-
-
-@pytest.mark.parametrize("altitude", [50.0, 300.0, 1000.0, 5000.0, 10000.0, 20000.0])
+@pytest.mark.parametrize("altitude", ALTITUDES)
 def test_zone_table_against_dense_sampling(sampled_2023, altitude):
-    sc, res, pts, dist, az = sampled_2023
-    depth = sample_depth(sc, dist, az, altitude)
-    z = res.region_zones
-    zones = {z.region: z.region_geom, **z.sector_zones,
-             **{f"{k}_belt": g for k, g in z.belts.items()}}
-    for name, geom in zones.items():
-        shapely.prepare(geom)
-        m = shapely.contains(geom, pts)
-        r = row(res, name, altitude)
-        # Each sample stands for SPACING^2 of equal-area plane: the zone's area.
-        assert_allclose(m.sum() * SPACING_M**2 / 1e6, r.area_km2, rtol=3e-3)
-        d = depth[m]
-        assert abs((d >= 1).mean() - r.covered_fraction) < 0.005, name
-        assert abs((d >= 2).mean() - r.depth2_km2 / r.area_km2) < 0.005, name
-        assert abs((d >= 3).mean() - r.depth3_km2 / r.area_km2) < 0.005, name
-        assert d.mean() == pytest.approx(r.mean_depth, rel=0.01, abs=1e-3), name
+    sc, res, table = sampled_2023
+    zones = res.zones[res.zones.altitude_m == altitude]
+    assert set(zones.zone) == set(table.loc[altitude].index)
+    for name in zones.zone:
+        r, t = row(res, name, altitude), table.loc[(altitude, name)]
+        assert t.zone_kind == r.zone_kind
+        # Each point stands for spacing^2 of the equal-area plane: the zone's area.
+        assert_allclose(t.area_km2, r.area_km2, rtol=3e-3)
+        assert abs(t.covered_fraction - r.covered_fraction) < 0.005, name
+        assert abs(t.depth2_km2 / t.area_km2 - r.depth2_km2 / r.area_km2) < 0.005, name
+        assert abs(t.depth3_km2 / t.area_km2 - r.depth3_km2 / r.area_km2) < 0.005, name
+        assert t.mean_depth == pytest.approx(r.mean_depth, rel=0.01, abs=1e-3), name
 
 
-@pytest.mark.parametrize("altitude", [50.0, 1000.0, 10000.0])
+@pytest.mark.parametrize("altitude", ALTITUDES)
 def test_border_coverage_against_sampling(sampled_2023, altitude):
-    sc, res, *_ = sampled_2023
-    z = res.region_zones
-    for sector, line in z.border_lines_lonlat.items():
-        dense = shapely.segmentize(line, 0.005)  # degrees: ~0.5 km steps, weighted by length
-        segs = []
-        for part in shapely.get_parts(dense):
-            c = shapely.get_coordinates(part)
-            segs.append(np.column_stack([c[:-1], c[1:]]))
-        seg = np.concatenate(segs)
-        mid_lon, mid_lat = (seg[:, 0] + seg[:, 2]) / 2, (seg[:, 1] + seg[:, 3]) / 2
-        length = np.asarray(GEOD.inv(seg[:, 0], seg[:, 1], seg[:, 2], seg[:, 3])[2])
-        dist, az = [], []
-        for s in sc.sites:
-            a, _, d = GEOD.inv(np.full(len(seg), s.lon), np.full(len(seg), s.lat), mid_lon, mid_lat)
-            dist.append(np.asarray(d) / 1000), az.append(np.asarray(a) % 360)
-        covered = sample_depth(sc, np.array(dist), np.array(az), altitude) >= 1
-        frac = length[covered].sum() / length.sum()
-        r = row(res, sector, altitude)
-        assert abs(frac - r.border_covered_fraction) < 0.01, sector
-        assert_allclose(r.border_km, length.sum() / 1000, rtol=1e-3)
+    """Each sector's border line cut into geodesic pieces of at most 250 m, a piece covered when
+    its midpoint is."""
+    sc, res, table = sampled_2023
+    for sector in res.region_zones.sectors:
+        r, t = row(res, sector, altitude), table.loc[(altitude, sector)]
+        assert abs(t.border_covered_fraction - r.border_covered_fraction) < 0.01, sector
+        assert_allclose(r.border_km, t.border_km, rtol=1e-3)
+
+
+@pytest.mark.parametrize("altitude", [1000.0, 10000.0])
+def test_forward_zone_against_sampling(sampled_2023, altitude):
+    """Neighbours' covered territory and the reach beyond the border: the sampled points of each
+    sector's neighbours, with their geodesic distance to the region."""
+    sc, res, table = sampled_2023
+    for sector in res.region_zones.sectors:
+        r, t = row(res, sector, altitude), table.loc[(altitude, sector)]
+        assert_allclose(t.forward_km2, r.forward_km2, rtol=0.01)
+        assert abs(t.forward_reach_km - r.forward_reach_km) < 4.0, sector
 
 
 # ---------------------------------------------------------------------------- properties
