@@ -26,6 +26,7 @@ from pyproj import Geod
 from adcov.cli import cli
 from adcov.models import envelopes
 from adcov.scenario import Scenario
+from conftest import KML_DESCRIPTION_TAGS, kml_description_html
 
 KML = "{http://www.opengis.net/kml/2.2}"
 LAYERS = ["sites", "envelopes", "unions", "gaps", "zones", "borders"]
@@ -433,7 +434,8 @@ def test_kml_site_placemarks_describe_their_system(kml_root, blr2023):
     by_name = {s.name: s for s in blr2023.sites}
     for pm in pms:
         s = by_name[_name(pm)]
-        desc = pm.find(f"{KML}description").text
+        tags, desc = kml_description_html(pm.find(f"{KML}description").text)
+        assert tags <= KML_DESCRIPTION_TAGS
         assert f"System: {s.system.id}" in desc
         assert f"{s.system.max_range_km:g} km" in desc
         lon, lat = map(float, pm.find(f"{KML}Point/{KML}coordinates").text.split(","))
@@ -447,7 +449,7 @@ def test_kml_opens_with_gdal(exported, blr2023):
     df = pyogrio.read_dataframe(path, layer="Sites")
     cols = {c.lower(): c for c in df.columns}
     assert sorted(df[cols["name"]]) == sorted(s.name for s in blr2023.sites)
-    assert all("System: " in d for d in df[cols["description"]])
+    assert all("<b>System</b>: " in d for d in df[cols["description"]])
     assert sum(pyogrio.read_info(path, layer=n)["features"] for n in names) > 100
 
 
@@ -465,8 +467,9 @@ def test_kml_escapes_a_hostile_site_name(tmp_path):
     names = [el.text for el in root.iter(f"{KML}name")]
     assert HOSTILE in names
     assert f"{HOSTILE} (1000 m)" in names
-    descs = [el.text for el in root.iter(f"{KML}description")]
-    assert any(f"Site: {HOSTILE}" in d for d in descs)
+    descs = [kml_description_html(el.text) for el in root.iter(f"{KML}description")]
+    assert all(tags <= KML_DESCRIPTION_TAGS for tags, _ in descs)
+    assert any(f"Site: {HOSTILE}" in text for _, text in descs)
     df = pyogrio.read_dataframe(out, layer="Sites")
     cols = {c.lower(): c for c in df.columns}
     assert list(df[cols["name"]]) == [HOSTILE]

@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 import adcov._io
+from conftest import KML_DESCRIPTION_TAGS, kml_description_html
 from adcov.render import tables
 from adcov._io import write_atomic
 from adcov.analysis import analyze
@@ -324,14 +325,21 @@ def test_kml_escapes_every_user_text(tmp_path):
     root = ET.fromstring(out.read_bytes())  # well-formed XML
     doc = root.find(f"{KML}Document")
     assert doc.find(f"{KML}name").text == HOSTILE["scenario"]
-    assert doc.find(f"{KML}description").text.endswith(HOSTILE["description"])
+    tags, text = kml_description_html(doc.find(f"{KML}description").text)
+    assert tags == set() and text.endswith(HOSTILE["description"])
     names = [el.text for el in root.iter(f"{KML}name")]
     assert HOSTILE["site"] in names
     assert f'{HOSTILE["site"]} (1000 m)' in names
     assert HOSTILE["system"] in names  # the per-system folder
-    descs = "\n".join(el.text or "" for el in root.iter(f"{KML}description"))
+    # Google Earth renders descriptions as HTML: read them so, and find no element that came
+    # from user text (only the exporter's own <b> and <br>), and the user text intact.
+    read = [kml_description_html(el.text) for el in root.iter(f"{KML}description")]
+    for tags, _ in read:
+        assert tags <= KML_DESCRIPTION_TAGS, tags
+    descs = "\n".join(text for _, text in read)
     assert f'System: {HOSTILE["system"]}' in descs
     assert f'Source: {HOSTILE["source"]}' in descs
+    assert f'Site: {HOSTILE["site"]}' in descs
     # Style ids come from the family: only safe characters, and every styleUrl resolves.
     ids = {st.get("id") for st in root.iter(f"{KML}Style")}
     assert all(i and all(c.isalnum() or c == "-" for c in i) for i in ids), ids
