@@ -300,6 +300,10 @@ class Cover:
         itself where ``layer_full[k][cell]``).
     layer_full : tuple of ndarray of bool
         ``layer_full[k][cell]``: the whole cell is covered by at least k + 1 envelopes.
+    forward_layer, forward_full : ndarray
+        The union (and whole-cell flags) of the envelopes that count beyond the border: those
+        of sites in the region. The same arrays as ``layers[0]`` and ``layer_full[0]`` when
+        every site is in the region.
     """
 
     altitude_m: float
@@ -313,6 +317,8 @@ class Cover:
     n_full: np.ndarray
     layers: tuple
     layer_full: tuple
+    forward_layer: np.ndarray
+    forward_full: np.ndarray
 
     def layer(self, depth: int):
         """The area covered by at least ``depth`` envelopes (1: the union), LAEA. [m]
@@ -330,7 +336,8 @@ class Cover:
         return tuple(out)
 
 
-def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float) -> Cover:
+def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float,
+                  counts_forward=None) -> Cover:
     """Cut one altitude's envelope polygons into the frame's cells and build the depth layers.
 
     Parameters
@@ -343,6 +350,9 @@ def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float) -> Co
         Their polygons in the frame's LAEA (empty for empty envelopes).
     altitude_m : float
         The altitude. [m]
+    counts_forward : sequence of bool, optional
+        Per envelope: does it count for coverage beyond the border (its site is in the
+        region)? Default: every envelope does.
 
     Returns
     -------
@@ -384,10 +394,35 @@ def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float) -> Co
         sub = _depth_layers(pcs, need)
         for k in range(need):
             layers[f + k][c] = sub[k]
+    layers = tuple(_frozen(a) for a in layers)
+    layer_full = tuple(_frozen(a) for a in layer_full)
+    fwd_layer, fwd_full = layers[0], layer_full[0]
+    counts = None if counts_forward is None else np.asarray(counts_forward, dtype=bool)
+    if counts is not None and not counts.all():
+        fwd_layer, fwd_full = _forward_union(frame, counts, full_e, full_c, part_e, part_c,
+                                             part_pieces, starts)
     return Cover(float(altitude_m), tuple(envelopes), _frozen(polygons), _frozen(full_e),
                  _frozen(full_c), _frozen(part_e), _frozen(part_c), _frozen(part_pieces),
-                 _frozen(n_full), tuple(_frozen(a) for a in layers),
-                 tuple(_frozen(a) for a in layer_full))
+                 _frozen(n_full), layers, layer_full, fwd_layer, fwd_full)
+
+
+def _forward_union(frame, counts, full_e, full_c, part_e, part_c, part_pieces, starts):
+    """The union of the counted envelopes, in the cells of the forward zones only."""
+    g = frame.grid
+    layer = np.full(g.size, _EMPTY, dtype=object)
+    full = np.zeros(g.size, dtype=bool)
+    full[full_c[counts[full_e]]] = True
+    cells = np.unique(np.concatenate([z.cells for z in frame.forward.values()]
+                                     or [np.empty(0, int)])).astype(int)
+    for c in cells:
+        if full[c]:
+            layer[c] = g.boxes[c]
+            continue
+        sl = slice(starts[c], starts[c + 1])
+        pcs = part_pieces[sl][counts[part_e[sl]]]
+        if len(pcs):
+            layer[c] = shapely.union_all(pcs) if len(pcs) > 1 else pcs[0]
+    return _frozen(layer), _frozen(full)
 
 
 def _depth_layers(pieces: list, need: int) -> list:

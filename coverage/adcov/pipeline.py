@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import shapely
 
 from .borders import Zones, build_zones
 from .envelope import envelope_polygons
 from .models import envelopes
 from .overlay import CELL_SIZE_M, Frame, build_frame, cut_envelopes
+from .projection import lonlat_to_laea_xy
 
-__all__ = ["Pieces", "region_zones", "cut_scenario"]
+__all__ = ["IN_REGION_TOLERANCE_M", "Pieces", "region_zones", "sites_in_region", "cut_scenario"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +78,17 @@ def region_zones(scenario, reach_km: float) -> Zones:
                   scenario.belt_km, math.ceil(reach_km / 100.0) * 100.0)
 
 
+#: A site this close to the region counts as in it (the 1:10m borders are generalised). [m]
+IN_REGION_TOLERANCE_M = 1000.0
+
+
+def sites_in_region(scenario, zones: Zones) -> np.ndarray:
+    """Per site: does it lie in the region (within :data:`IN_REGION_TOLERANCE_M`)?"""
+    x, y = lonlat_to_laea_xy([s.lon for s in scenario.sites], [s.lat for s in scenario.sites],
+                             zones.lon0, zones.lat0)
+    return shapely.dwithin(zones.region_geom, shapely.points(x, y), IN_REGION_TOLERANCE_M)
+
+
 def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
                  progress=None) -> Pieces:
     """Compute every envelope of a scenario at each altitude and cut them into cells.
@@ -101,9 +114,10 @@ def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
     zones = region_zones(scenario, reach)
     polys = [envelope_polygons(envs, zones.lon0, zones.lat0) for envs in per_alt]
     frame = build_frame(zones, np.concatenate(polys) if polys else [], cell_m=cell_m)
+    inside = sites_in_region(scenario, zones)
     covers = []
     for i, (h, envs, p) in enumerate(zip(alts, per_alt, polys)):
-        covers.append(cut_envelopes(frame, envs, p, altitude_m=h))
+        covers.append(cut_envelopes(frame, envs, p, altitude_m=h, counts_forward=inside))
         if progress is not None:
             progress(i + 1, len(alts))
     return Pieces(scenario, zones, frame, tuple(covers), float(cell_m))

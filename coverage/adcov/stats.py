@@ -59,8 +59,15 @@ _SECTOR_ONLY = ("border_km", "border_covered_km", "border_covered_fraction", "fo
 
 # ------------------------------------------------------------------------------ zone figures
 def covered_area_m2(zone: ZonePieces, cover: Cover, depth: int = 1) -> float:
-    """Area of the zone covered by at least ``depth`` envelopes. [m2]"""
-    layer, layer_full = cover.layers[depth - 1], cover.layer_full[depth - 1]
+    """Area of the zone covered by at least ``depth`` envelopes. [m2]
+
+    A forward zone (the neighbours' territory) counts only the envelopes of sites in the
+    region: coverage of Poland from a site in Poland is not reach across the border.
+    """
+    if zone.kind == "forward":
+        layer, layer_full = cover.forward_layer, cover.forward_full
+    else:
+        layer, layer_full = cover.layers[depth - 1], cover.layer_full[depth - 1]
     cells = zone.cells
     lf = layer_full[cells]
     lg = layer[cells]
@@ -141,8 +148,8 @@ def border_covered_m(frame: Frame, cover: Cover, sector: str) -> tuple[float, fl
 
 
 def forward_reach_m(frame: Frame, cover: Cover, sector: str) -> float:
-    """Farthest distance from the region of any covered point of the sector's neighbours'
-    territory. [m]
+    """Farthest distance from the region of any point of the sector's neighbours' territory
+    covered by an envelope of a site in the region. [m]
 
     Cells are visited farthest-first and the search stops once no cell can beat the best
     distance found. The distance is to the region, not to the sector's border line: for most
@@ -153,7 +160,7 @@ def forward_reach_m(frame: Frame, cover: Cover, sector: str) -> float:
         return 0.0
     zone = frame.forward[sector]
     line = frame.region_boundary
-    layer, layer_full = cover.layers[0], cover.layer_full[0]
+    layer, layer_full = cover.forward_layer, cover.forward_full
     cells = zone.cells
     lf = layer_full[cells]
     lg = layer[cells]
