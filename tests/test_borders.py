@@ -66,7 +66,7 @@ def test_neighbour_lists_are_symmetric():
             assert regions.neighbours(other)[code] == km
 
 
-@pytest.mark.parametrize("code", ["XYZ", "blr", "", "BY", 42, None])
+@pytest.mark.parametrize("code", ["XYZ", "Belarussia", "", "BY", 42, None])
 def test_unknown_region_code(code):
     with pytest.raises(RegionError) as info:
         regions.check_region(code, file="scen.toml")
@@ -74,9 +74,18 @@ def test_unknown_region_code(code):
     assert "scen.toml" in text and "region" in text and repr(code) in text
 
 
+@pytest.mark.parametrize("given", ["BLR", "blr", "Blr", "Belarus", "belarus", " BELARUS "])
+def test_region_codes_any_case_and_country_names(given):
+    assert regions.check_region(given) == "BLR"
+
+
 def test_unknown_region_code_suggests_close_match():
-    with pytest.raises(RegionError, match="BLR"):
-        regions.check_region("blr")
+    with pytest.raises(RegionError, match=r"did you mean BLR \(Belarus\)"):
+        regions.check_region("Belarussia")
+    with pytest.raises(RegionError, match=r"POL \(Poland\)"):
+        regions.check_region("Polland")
+    with pytest.raises(RegionError, match="see `adcov regions`"):
+        regions.check_region("Qwertyuiop")
     with pytest.raises(RegionError, match="'XYZ'"):
         b.country_geometry("XYZ")
     with pytest.raises(RegionError, match="'XYZ'"):

@@ -303,3 +303,29 @@ def test_override_new_system_errors(catalog, table, entry, value):
     assert "scen.toml" in str(info.value)
     if value is not NO_VALUE:
         assert repr(value) in str(info.value)
+
+
+# ------------------------------------------------------------------------------ ids as typed
+@pytest.mark.parametrize("typed, expected", [("s-300ps", "S-300PS"), ("TOR-M2", "Tor-M2"),
+                                             (" s-400/40n6 ", "S-400/40N6")])
+def test_system_ids_are_case_insensitive(typed, expected):
+    assert default_catalog().get_system(typed).id == expected
+
+
+def test_suggestions_rank_by_similarity():
+    cat = default_catalog()
+    with pytest.raises(CatalogError) as info:
+        cat.get_system("s-300p")
+    assert info.value.message.startswith("unknown system id; did you mean S-300PS")
+    with pytest.raises(CatalogError) as info:
+        cat.get_system("S-400")
+    hint = info.value.message
+    s400 = [k for k in cat if k.startswith("S-400/")]
+    assert len(s400) >= 3 and all(k in hint for k in s400)
+    assert hint.index(s400[0]) < hint.index("S-300") if "S-300" in hint else True
+
+
+def test_catalog_search():
+    cat = default_catalog()
+    assert {s.id for s in cat.search("s-400")} == {k for k in cat if k.startswith("S-400")}
+    assert cat.search("no such thing") == []

@@ -11,7 +11,7 @@ from numbers import Real
 
 from .errors import InputError
 
-__all__ = ["number", "text", "check_keys", "Bounds"]
+__all__ = ["number", "text", "check_keys", "Bounds", "suggest"]
 
 
 class Bounds:
@@ -81,3 +81,30 @@ def check_keys(mapping: dict, allowed, *, file, entry: str, error=InputError, re
 
 def _join(entry: str, key: str) -> str:
     return f"{entry}.{key}" if entry else key
+
+
+def suggest(query, choices, *, n: int = 5, cutoff: float = 0.5) -> list[str]:
+    """The choices closest to a mistyped ``query``, best first, case-insensitively.
+
+    Choices that start with the query come first (``S-400`` lists every S-400 missile), then
+    those that contain it, then the rest by similarity (difflib's ratio) above ``cutoff``.
+
+    >>> suggest("s-300ps", ["S-300V4", "S-300PS", "S-300PMU-1"])[0]
+    'S-300PS'
+    >>> suggest("S-400", ["S-300PS", "S-400/40N6", "S-400/48N6DM", "Tor-M2"])
+    ['S-400/40N6', 'S-400/48N6DM', 'S-300PS']
+    """
+    import difflib
+
+    q = str(query).casefold().strip()
+    if not q:
+        return []
+
+    def rank(choice):
+        c = choice.casefold()
+        ratio = difflib.SequenceMatcher(None, q, c).ratio()
+        return (0 if c.startswith(q) else 1 if q in c else 2, -ratio, choice)
+
+    scored = sorted(choices, key=rank)
+    keep = [c for c in scored if rank(c)[0] < 2 or -rank(c)[1] >= cutoff]
+    return keep[:n]

@@ -41,7 +41,7 @@ SECTOR_SPACING_M = 1000.0
 @lru_cache(maxsize=64)
 def country_geometry(iso3: str) -> BaseGeometry:
     """The country's (Multi)Polygon in lon/lat. [deg]"""
-    check_region(iso3)
+    iso3 = check_region(iso3)
     text = data_path("borders", "countries", f"{iso3}.geojson").read_text(encoding="utf-8")
     # A one-feature FeatureCollection parses (in GEOS, fast) to a one-member collection.
     geom = shapely.get_geometry(shapely.from_geojson(text), 0)

@@ -208,16 +208,27 @@ class Catalog(Mapping):
         return len(self._systems)
 
     def get_system(self, system_id: str, *, file=None, entry: str = "system") -> System:
-        """The system with this id, or a CatalogError that lists close matches."""
+        """The system with this id (case-insensitive: ``s-300ps`` is ``S-300PS``), or a
+        CatalogError that lists the closest ids."""
         try:
             return self._systems[system_id]
         except (KeyError, TypeError):
             pass
-        import difflib
-
-        close = difflib.get_close_matches(str(system_id), list(self._systems), n=3, cutoff=0.5)
+        if isinstance(system_id, str):
+            folded = [s for k, s in self._systems.items()
+                      if k.casefold() == system_id.strip().casefold()]
+            if len(folded) == 1:
+                return folded[0]
+        close = v.suggest(system_id, list(self._systems))
         hint = f"did you mean {', '.join(close)}?" if close else "see `adcov systems`"
         raise CatalogError(f"unknown system id; {hint}", file=file, entry=entry, value=system_id)
+
+    def search(self, term: str) -> list[System]:
+        """Systems whose id, name, family, missile or notes contain ``term`` (any case)."""
+        t = term.casefold()
+        return [s for s in self._systems.values()
+                if any(t in str(x).casefold() for x in (s.id, s.name, s.family, s.missile,
+                                                        s.origin, s.notes))]
 
     def with_overrides(self, tables: Mapping, *, file, entry: str = "systems") -> "Catalog":
         """A new catalog with systems added or fields overridden by a scenario's ``[systems]``.

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from ._paths import data_path
+from ._validate import suggest
 from .errors import RegionError
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "country_bbox",
     "neighbours",
     "default_sectors",
+    "region_code",
     "check_region",
     "check_sectors",
 ]
@@ -104,18 +106,46 @@ def default_sectors(iso3: str) -> SectorTable:
 
 
 def _unknown_message(code) -> str:
-    import difflib
+    idx = _index()
+    # A query longer than a code is matched against names first, a short one against codes.
+    by_code = suggest(code, list(idx), n=3, cutoff=0.6)
+    names = {rec["name"]: c for c, rec in idx.items()}
+    by_name = [names[n] for n in suggest(code, list(names), n=3, cutoff=0.6)]
+    ranked = [*by_name, *by_code] if len(str(code).strip()) > 3 else [*by_code, *by_name]
+    close = list(dict.fromkeys(ranked))[:3]
+    shown = ", ".join(f"{c} ({idx[c]['name']})" for c in close)
+    hint = f"; did you mean {shown}?" if close else "; see `adcov regions`"
+    return f"unknown country (an ISO 3166-1 alpha-3 code or a country name expected){hint}"
 
-    close = difflib.get_close_matches(str(code).upper(), country_codes(), n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"unknown country code (ISO 3166-1 alpha-3 expected){hint}"
+
+@lru_cache(maxsize=1)
+def _by_folded_name() -> dict:
+    out = {}
+    for code, rec in _index().items():
+        out[code.casefold()] = code
+        out[rec["name"].casefold()] = code
+    return out
+
+
+def region_code(name_or_code) -> str | None:
+    """The ISO3 code for a code in any case or a country's English name, or None.
+
+    >>> region_code("blr"), region_code("Belarus"), region_code("Atlantis")
+    ('BLR', 'BLR', None)
+    """
+    if not isinstance(name_or_code, str):
+        return None
+    if name_or_code in _index():
+        return name_or_code
+    return _by_folded_name().get(" ".join(name_or_code.split()).casefold())
 
 
 def check_region(code, *, file=None, entry="region") -> str:
-    """Validate a region code and return it."""
-    if not isinstance(code, str) or code not in _index():
+    """Validate a region (an ISO3 code in any case, or a country's name) and return its code."""
+    found = region_code(code)
+    if found is None:
         raise RegionError(_unknown_message(code), file=file, entry=entry, value=code)
-    return code
+    return found
 
 
 def check_sectors(region: str, sectors, *, file=None, entry="sectors") -> SectorTable:
@@ -138,9 +168,13 @@ def check_sectors(region: str, sectors, *, file=None, entry="sectors") -> Sector
         if not isinstance(codes, (list, tuple)) or not codes:
             raise RegionError("must be a non-empty list of ISO3 codes", file=file, entry=where,
                               value=codes)
+        fixed = []
         for code in codes:
-            if not isinstance(code, str) or code not in _index():
+            canonical = region_code(code)
+            if canonical is None:
                 raise RegionError(_unknown_message(code), file=file, entry=where, value=code)
+            code = canonical
+            fixed.append(code)
             if code not in nbrs:
                 raise RegionError(
                     f"is not a neighbour of {region}; its neighbours are {', '.join(sorted(nbrs))}",
@@ -149,7 +183,7 @@ def check_sectors(region: str, sectors, *, file=None, entry="sectors") -> Sector
                 raise RegionError(f"is already in sector {seen[code]!r}", file=file, entry=where,
                                   value=code)
             seen[code] = name
-        out[name] = tuple(codes)
+        out[name] = tuple(fixed)
     missing = sorted(set(nbrs) - set(seen))
     if missing:
         raise RegionError(f"neighbours of {region} in no sector (every neighbour needs one, so "
