@@ -1,0 +1,91 @@
+"""The ``adcov`` group: global options, error handling, and the registry of commands.
+
+Exit status: 0 on success, 2 for bad input (one line naming the file, the entry and the value),
+1 for anything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import InputError
+from . import compare, export, profile, stats, systems, validate, whatif
+from . import map as map_module  # not `map`: that would hide the builtin here
+from .options import QUIET_HELP, VERBOSE_HELP, Settings, set_verbosity
+
+log = logging.getLogger("adcov")
+
+
+class _Group(click.Group):
+    """Turns bad input into one line and exit status 2, and any other failure into exit 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"adcov: error: {exc.one_line()}", err=True)
+            sys.exit(2)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except BrokenPipeError:
+            # The reader went away (e.g. `| head`): say nothing more, and not on the closed pipe.
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("adcov: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
+            if log.isEnabledFor(logging.DEBUG):
+                raise
+            click.echo(f"adcov: internal error: {type(exc).__name__}: {exc} "
+                       "(run with -v for the traceback)", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help=VERBOSE_HELP)
+@click.option("-q", "--quiet", is_flag=True, help=QUIET_HELP)
+@click.version_option(version=__version__, prog_name="adcov")
+@click.pass_context
+def cli(ctx, verbose: int, quiet: bool):
+    """Air-defense coverage analysis: geodesic engagement envelopes per target altitude,
+    clipped to a country's borders, with coverage and gap statistics by border sector.
+
+    SCENARIO is a scenario file (TOML) or the name of a built-in scenario
+    (belarus-2021, belarus-2023); it defaults to belarus-2021.
+
+    \b
+    Examples:
+      adcov stats --format md
+      adcov stats belarus-2023 --format csv -o zones.csv
+      adcov compare belarus-2021 belarus-2023
+      adcov systems show S-400/40N6
+    """
+    # Fresh settings for every run; this also resets the logging level a previous in-process
+    # run may have changed.
+    ctx.obj = Settings()
+    set_verbosity(ctx, verbose, quiet)
+
+
+# One module per command; the command's name is the module's name.
+for _command in (stats.stats, map_module.map_command, export.export, profile.profile,
+                 compare.compare, whatif.whatif, systems.systems, validate.validate):
+    cli.add_command(_command)
+del _command
+
+
+def main(argv=None):
+    """Entry point of the ``adcov`` script.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name; default ``sys.argv[1:]``.
+    """
+    cli.main(args=argv, prog_name="adcov")
