@@ -1,10 +1,12 @@
-"""A non-editable install carries the data: the CLI works from any directory."""
+"""A non-editable install carries the data: the CLI works from any directory; and it installs
+beside coverage.py and pytest-cov (the import name ``adcov`` clashes with neither)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -62,3 +64,91 @@ def test_installed_cli_runs_from_another_directory(wheel, tmp_path):
     assert out.returncode == 0, out.stderr
     text = html.read_text(encoding="utf-8")
     assert 'id="adcov-data"' in text and "adcovMap(" in text and "Leaflet 1.9.4" in text
+
+
+def _clean_env(**extra) -> dict:
+    """This process's environment without what would leak into another interpreter: no
+    PYTHONPATH or active venv, and no coverage start-up variables (under ``pytest --cov`` they
+    would make the fresh venv's coverage.py measure itself into this run's data file)."""
+    drop = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__")
+    env = {k: v for k, v in os.environ.items()
+           if k not in drop and not k.startswith(("COV_CORE_", "COVERAGE_"))}
+    env.update(extra)
+    return env
+
+
+def test_adcov_installs_beside_coverage_py_and_pytest_cov(wheel, tmp_path, record_property):
+    """One fresh venv holding the wheel (with its dependencies, from the package index), coverage
+    and pytest-cov: coverage.py, pytest-cov and the adcov CLI all work, each from its own files."""
+    timings = {}
+
+    def step(name, cmd, **kw):
+        start = time.perf_counter()
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, **kw)
+        timings[name] = round(time.perf_counter() - start, 1)
+        assert out.returncode == 0, f"{name}: {cmd}\n{out.stdout}\n{out.stderr}"
+        return out.stdout
+
+    env = _clean_env()
+    venv = tmp_path / "venv"
+    step("venv", [sys.executable, "-m", "venv", str(venv)])
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    python = bin_dir / "python"
+    env = _clean_env(VIRTUAL_ENV=str(venv),
+                     PATH=os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")]))
+    step("install", [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                     str(wheel), "coverage", "pytest-cov"])
+
+    work = tmp_path / "work"  # not the repository: its coverage/ folder must play no part
+    work.mkdir()
+
+    # Each import name resolves to its own distribution's files in the fresh venv.
+    probe = step("probe", [str(python), "-c", (
+        "import importlib.metadata as md, pathlib, sys, coverage, adcov, pytest_cov\n"
+        "site = pathlib.Path(next(p for p in sys.path if p.endswith('site-packages')))\n"
+        "print(site)\n"
+        "for mod, dist in ((coverage, 'coverage'), (adcov, 'airdefense-coverage'),\n"
+        "                  (pytest_cov, 'pytest-cov')):\n"
+        "    f = pathlib.Path(mod.__file__)\n"
+        "    own = {str(md.distribution(dist).locate_file(x)) for x in md.files(dist)}\n"
+        "    print(mod.__name__, f, str(f) in own)\n"
+        "print('Coverage', hasattr(coverage, 'Coverage'), coverage.__version__)\n"
+    )], cwd=work)
+    lines = probe.splitlines()
+    site = Path(lines[0])
+    assert site.is_relative_to(venv), probe
+    found = {name: (Path(path), own == "True") for name, path, own in
+             (line.split(" ") for line in lines[1:4])}
+    assert found["coverage"] == (site / "coverage" / "__init__.py", True), probe
+    assert found["adcov"] == (site / "adcov" / "__init__.py", True), probe
+    assert found["pytest_cov"] == (site / "pytest_cov" / "__init__.py", True), probe
+    assert lines[4].startswith("Coverage True"), probe
+
+    # coverage.py measures a script and reports it.
+    (work / "script.py").write_text(
+        "def half(n):\n    if n % 2:\n        return None\n    return n // 2\n\n"
+        "print(half(10))\n", encoding="utf-8")
+    out = step("coverage run", [str(bin_dir / "coverage"), "run", "script.py"], cwd=work)
+    assert out.strip() == "5"
+    report = step("coverage report", [str(bin_dir / "coverage"), "report", "-m"], cwd=work)
+    assert "script.py" in report and "TOTAL" in report, report
+    assert "80%" in report, report  # 4 of 5 statements: the odd branch did not run
+
+    # pytest-cov measures adcov.
+    (work / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (work / "test_tiny.py").write_text(
+        "import adcov\n\n\ndef test_slant():\n"
+        "    assert adcov.slant_range_km(10.0, 0.0, 1000.0) >= 10.0\n", encoding="utf-8")
+    out = step("pytest --cov", [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                "--cov=adcov", "--cov-report=term", "test_tiny.py"], cwd=work)
+    assert "1 passed" in out and "TOTAL" in out, out
+    assert "adcov" in out and "radar.py" in out, out
+
+    # The adcov command line, from the venv's console script.
+    out = step("adcov stats", [str(bin_dir / "adcov"), "stats", "belarus-2023", "-f", "csv"],
+               cwd=work)
+    assert out.splitlines()[0].startswith("scenario,altitude_m,zone,zone_kind,area_km2"), out
+
+    for name, seconds in timings.items():
+        record_property(name, seconds)
+    print("fresh venv timings [s]:", timings)
