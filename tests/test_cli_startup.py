@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 HEAVY = ("numpy", "shapely", "pyproj", "pandas", "geopandas")
 #: Modules of adcov.cli that are not a command.
-INFRASTRUCTURE = {"group", "options"}
+INFRASTRUCTURE = {"group", "options", "listing"}
 
 SMALL = """\
 name = "small"
@@ -125,15 +125,24 @@ def test_entry_points():
 
 
 def test_no_module_level_mutable_state():
-    """Run settings live in the click context, not in a module-level dict or list."""
+    """Run settings live in the click context, not in a module-level dict, list or settings
+    object. Lookup tables named as constants (UPPER_CASE) are allowed; the old ``_STATE`` is
+    not, whatever its case."""
     import importlib
 
-    for info in pkgutil.iter_modules(adcov.cli.__path__):
-        module = importlib.import_module(f"adcov.cli.{info.name}")
+    from adcov.cli.options import Settings
+
+    modules = [adcov.cli] + [importlib.import_module(f"adcov.cli.{info.name}")
+                             for info in pkgutil.iter_modules(adcov.cli.__path__)]
+    for module in modules:
+        assert not hasattr(module, "_STATE"), module.__name__
         for name, value in vars(module).items():
             if name.startswith("__"):
                 continue
-            assert not isinstance(value, (dict, list, set, bytearray)), f"{info.name}.{name}"
+            where = f"{module.__name__}.{name}"
+            assert not isinstance(value, Settings), where
+            if isinstance(value, (dict, list, set, bytearray)):
+                assert name.lstrip("_").isupper(), where
 
 
 # --------------------------------------------------------------------------- no leaks between runs

@@ -70,7 +70,7 @@ def slow_clock(monkeypatch):
 # --------------------------------------------------------------------------- help
 def test_every_command_is_listed():
     paths = {" ".join(p) for p in command_paths()}
-    assert {"", "stats", "map", "export", "profile", "compare", "systems", "systems show",
+    assert {"", "stats", "map", "export", "profile", "compare", "whatif", "systems", "regions",
             "validate"} <= paths
 
 

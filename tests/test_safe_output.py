@@ -215,7 +215,7 @@ def test_command_failing_at_the_rename_leaves_no_temporary_file(kind, tmp_path, 
     res = run(*[a.format(scen=scen, out=out) for a in template], "--force")
     assert res.exit_code == 1, (res.stderr, res.exception)
     line = res.stderr.strip()
-    assert line.startswith("adcov: internal error: ") and "No space left" in line
+    assert line == f"adcov: error: {out}: cannot write: No space left on device"
     assert "Traceback" not in res.stderr
     assert out.read_bytes() == SENTINEL
     assert listing(tmp_path) == before

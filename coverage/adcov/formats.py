@@ -7,20 +7,23 @@ from __future__ import annotations
 from pathlib import PurePath
 from types import MappingProxyType
 
-__all__ = ["TABLE", "EXPORT", "MAP", "PROFILE", "EXTENSIONS", "extensions", "format_for_path"]
+__all__ = ["TABLE", "LISTING", "EXPORT", "MAP", "PROFILE", "EXTENSIONS", "extensions", "format_for_path"]
 
 #: Zone tables and other statistics (``stats``, ``compare``, ``whatif``).
 TABLE = ("md", "csv", "json")
 #: GIS layers (``export``).
 EXPORT = ("geojson", "gpkg", "kml")
+#: Listings of the catalog and the regions (``systems``, ``regions``).
+LISTING = ("text", "csv", "json")
 #: Interactive maps (``map``).
 MAP = ("html",)
 #: Altitude profiles (``profile``): the plot, or its numbers.
-PROFILE = ("png", "csv")
+PROFILE = ("png", "svg", "pdf", "csv")
 
 #: Format -> the file extensions that name it (the first is the usual one).
 EXTENSIONS = MappingProxyType({
     "md": (".md", ".markdown"),
+    "text": (".txt",),
     "csv": (".csv",),
     "json": (".json",),
     "geojson": (".geojson", ".json"),
@@ -28,6 +31,8 @@ EXTENSIONS = MappingProxyType({
     "kml": (".kml",),
     "html": (".html", ".htm"),
     "png": (".png",),
+    "svg": (".svg",),
+    "pdf": (".pdf",),
 })
 
 

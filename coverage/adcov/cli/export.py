@@ -2,41 +2,53 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from ..errors import InputError
-from ..formats import EXPORT, extensions, format_for_path
-from .options import (Settings, analyze, check_output, force_option, log, output_option,
-                      pass_settings, resolve_scenario, verbosity_options)
+from ..formats import EXPORT
+from .options import (Settings, analyze, emit, force_option, format_option, output_option,
+                      pass_settings, resolve_scenario, scenario_options, target,
+                      verbosity_options)
 
 
 @click.command()
 @verbosity_options
 @force_option
 @click.argument("scenario", required=False)
-@output_option("File to write: .geojson (RFC 7946), .gpkg (GeoPackage) or .kml (KML 2.2).",
-               required=True)
+@output_option("File to write: .geojson (RFC 7946), .gpkg (GeoPackage) or .kml (KML 2.2); "
+               "or - for standard output with -f.", required=True)
+@format_option(EXPORT, default=None)
+@scenario_options
 @pass_settings
-def export(s: Settings, scenario, output):
+def export(s: Settings, scenario, output, fmt, altitudes, region):
     """GIS layers: sites, envelopes, unions (depth >= 1, 2, 3), gaps, zones and border lines,
-    per altitude, in WGS84. The format follows the file extension.
+    per altitude, in WGS84. The format follows -f, else the file's extension.
 
     \b
     Examples:
       adcov export belarus-2023 -o coverage.gpkg     # QGIS / ArcGIS
       adcov export belarus-2023 -o coverage.kml      # Google Earth
-      adcov export my.toml -o coverage.geojson
+      adcov export my.toml -o - -f geojson | jq .
     """
-    from ..render.export import write
+    from pathlib import Path
 
-    # The format is checked first: a typo in the extension should not cost an analysis.
-    suffix = Path(output).suffix.lower()
-    if format_for_path(output, EXPORT) is None:
+    from ..errors import InputError
+    from ..formats import extensions, format_for_path
+
+    # A typo in the extension should not cost an analysis, nor reading the scenario.
+    if fmt is None and output != "-" and format_for_path(output, EXPORT) is None \
+            and not Path(output).exists():
         raise InputError(f"unknown export format; use one of {', '.join(extensions(EXPORT))}",
-                         file=output, entry="output", value=suffix)
-    sc = resolve_scenario(scenario)
-    path = check_output(s, output, sc.input_paths)
-    write(analyze(s, sc), path)
-    log.info("wrote %s", path)
+                         file=output, entry="output", value=Path(output).suffix)
+    sc = resolve_scenario(scenario, altitudes=altitudes, region=region)
+    out = target(s, output, choices=EXPORT, fmt=fmt, default=None, inputs=sc.input_paths)
+    from ..render import export as gis
+
+    result = analyze(s, sc)
+    if out.fmt == "gpkg":
+        def gpkg(path):
+            path.unlink(missing_ok=True)  # GDAL creates the file itself
+            gis.write_gpkg(result, path)
+
+        emit(out, produce=gpkg, suffix=".gpkg")
+    else:
+        emit(out, gis.to_geojson(result) if out.fmt == "geojson" else gis.to_kml(result))

@@ -12,8 +12,9 @@ import sys
 import click
 
 from .. import __version__
+from .._io import WriteError
 from ..errors import InputError
-from . import compare, export, profile, stats, systems, validate, whatif
+from . import compare, export, profile, regions, stats, systems, validate, whatif
 from . import map as map_module  # not `map`: that would hide the builtin here
 from .options import QUIET_HELP, VERBOSE_HELP, Settings, set_verbosity
 
@@ -25,27 +26,45 @@ class _Group(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            out = super().invoke(ctx)
+            # What is still buffered goes now, so that a closed pipe is seen here.
+            sys.stdout.flush()
+            return out
         except InputError as exc:
             click.echo(f"adcov: error: {exc.one_line()}", err=True)
             sys.exit(2)
+        except WriteError as exc:
+            click.echo(f"adcov: error: {_printable(str(exc))}", err=True)
+            sys.exit(1)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except BrokenPipeError:
-            # The reader went away (e.g. `| head`): say nothing more, and not on the closed pipe.
-            import os
-
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
+            _closed_pipe()
         except KeyboardInterrupt:
             click.echo("adcov: interrupted", err=True)
             sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 1
             if log.isEnabledFor(logging.DEBUG):
                 raise
-            click.echo(f"adcov: internal error: {type(exc).__name__}: {exc} "
-                       "(run with -v for the traceback)", err=True)
+            click.echo(f"adcov: internal error: {type(exc).__name__}: {_printable(str(exc))} "
+                       "(run with -vv for the traceback)", err=True)
             sys.exit(1)
+
+
+def _printable(text: str) -> str:
+    return " ".join("".join(c if c.isprintable() else repr(c)[1:-1] for c in text).split())
+
+
+def _closed_pipe():
+    """The reader went away (``adcov systems | head -1``): that is what it asked for, so end
+    quietly, with success, writing nothing more to the closed pipe."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError:
+        pass
+    sys.exit(0)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,7 +94,8 @@ def cli(ctx, verbose: int, quiet: bool):
 
 # One module per command; the command's name is the module's name.
 for _command in (stats.stats, map_module.map_command, export.export, profile.profile,
-                 compare.compare, whatif.whatif, systems.systems, validate.validate):
+                 compare.compare, whatif.whatif, systems.systems, regions.regions,
+                 validate.validate):
     cli.add_command(_command)
 del _command
 
@@ -88,4 +108,7 @@ def main(argv=None):
     argv : list of str, optional
         The arguments after the program name; default ``sys.argv[1:]``.
     """
-    cli.main(args=argv, prog_name="adcov")
+    try:
+        cli.main(args=argv, prog_name="adcov")
+    except BrokenPipeError:  # raised while click itself wrote (help, usage)
+        _closed_pipe()

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import click
 
-from .options import (Settings, analyze, check_output, emit, force_option, output_option,
-                      pass_settings, resolve_scenario, tiles_option, verbosity_options)
+from ..formats import MAP
+from .options import (Settings, analyze, emit, force_option, output_option, pass_settings,
+                      resolve_scenario, scenario_options, target, tiles_option,
+                      verbosity_options)
 
 
 @click.command("map")
 @verbosity_options
 @force_option
 @click.argument("scenario", required=False)
-@output_option("The HTML file to write (self-contained; opens offline).", required=True)
+@output_option("The HTML file to write (self-contained; opens offline), or - for standard "
+               "output.", required=True)
 @tiles_option("Base map tiles (the only thing the map loads from the network); "
               "'none' for a map that makes no request at all.")
 @click.option("--compare", "compare_with", metavar="SCENARIO_B",
               help="Show what SCENARIO_B covers that SCENARIO does not, and the reverse.")
+@scenario_options
 @pass_settings
-def map_command(s: Settings, scenario, output, tiles, compare_with):
+def map_command(s: Settings, scenario, output, tiles, compare_with, altitudes, region):
     """Interactive HTML map: envelopes, union, gaps and depth per target altitude, sector
     zones, sites with popups, and the zone table of the shown altitude.
 
@@ -28,16 +32,17 @@ def map_command(s: Settings, scenario, output, tiles, compare_with):
       adcov map belarus-2023 --tiles none -o map.html
       adcov map belarus-2021 --compare belarus-2023 -o change.html
     """
+    sc = resolve_scenario(scenario, altitudes=altitudes, region=region)
+    other = (resolve_scenario(compare_with, altitudes=altitudes, region=region)
+             if compare_with else None)
+    inputs = sc.input_paths + (other.input_paths if other else [])
+    out = target(s, output, choices=MAP, default="html", inputs=inputs)
     from ..render.maps import map_html
 
-    sc = resolve_scenario(scenario)
-    other = resolve_scenario(compare_with) if compare_with else None
-    inputs = sc.input_paths + (other.input_paths if other else [])
-    check_output(s, output, inputs)
     result = analyze(s, sc)
     # The map is drawn for B with A as the reference: gained = B covers, A does not.
     if other is not None:
         text = map_html(analyze(s, other), tiles=tiles, compare=result)
     else:
         text = map_html(result, tiles=tiles)
-    emit(s, text, output, inputs=inputs)
+    emit(out, text)

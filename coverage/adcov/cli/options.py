@@ -21,9 +21,11 @@ import click
 from ..formats import TABLE
 from ..render.style import TILES
 
-__all__ = ["DEFAULT_SCENARIO", "Settings", "settings", "pass_settings", "set_verbosity",
-           "verbosity_options", "force_option", "format_option", "output_option",
-           "tiles_option", "Progress", "resolve_scenario", "check_output", "emit", "analyze"]
+__all__ = ["DEFAULT_SCENARIO", "VERBOSE_HELP", "QUIET_HELP", "OUTPUT_HELP", "log", "Settings",
+           "settings", "pass_settings", "set_verbosity", "verbosity_options", "force_option",
+           "format_option", "output_option", "tiles_option", "scenario_options", "Progress",
+           "parse_altitudes", "resolve_scenario", "target", "distinct", "emit", "require",
+           "analyze"]
 
 log = logging.getLogger("adcov")
 
@@ -115,16 +117,23 @@ def force_option(fn):
                         help="Overwrite the output file if it exists.", callback=_set_force)(fn)
 
 
-# Sorted, not in TABLE's order, so the help and click's "not one of" message read as before.
-format_option = click.option("-f", "--format", "fmt", type=click.Choice(sorted(TABLE)),
-                             default="md", show_default=True, help="Output format.")
+def format_option(choices=TABLE, default: str | None = "md"):
+    """``-f/--format``: one of ``choices``; without it the output's extension decides (then
+    ``default``, for standard output)."""
+    # Sorted, so the help and click's "not one of" message read alphabetically.
+    hint = f"default: from the output's extension, else {default}" if default else \
+        "default: from the output's extension"
+    return click.option("-f", "--format", "fmt", type=click.Choice(sorted(choices)),
+                        default=None, help=f"Output format ({hint}).")
 
-OUTPUT_HELP = ("Write to this file (written whole or not at all); default standard output.")
+
+OUTPUT_HELP = ("Write to this file (written whole or not at all), a device or FIFO, or - for "
+               "standard output (the default).")
 
 
 def output_option(help: str = OUTPUT_HELP, required: bool = False):
     """``-o/--output``: standard output by default; commands that only write files require it."""
-    return click.option("-o", "--output", required=required, type=click.Path(dir_okay=True),
+    return click.option("-o", "--output", required=required, type=click.Path(allow_dash=True),
                         help=help)
 
 
@@ -180,33 +189,129 @@ class Progress:
         return False
 
 
-def resolve_scenario(name_or_path):
-    """A scenario file or built-in name as a :class:`adcov.scenario.Scenario` (default
-    :data:`DEFAULT_SCENARIO`)."""
+def _altitudes_callback(ctx, param, value):
+    return None if value is None else parse_altitudes(value)
+
+
+def _region_callback(ctx, param, value):
+    if value is None:
+        return None
+    from ..regions import check_region
+
+    return check_region(value, entry="--region")
+
+
+def scenario_options(fn):
+    """``--altitudes`` and ``--region``: override the scenario's on the command line."""
+    fn = click.option("--region", callback=_region_callback, metavar="REGION",
+                      help="Region instead of the scenario's: an ISO3 code in any case or a "
+                           "country name (see `adcov regions`); sectors become the region's "
+                           "defaults.")(fn)
+    fn = click.option("--altitudes", callback=_altitudes_callback, metavar="LIST",
+                      help="Target altitudes instead of the scenario's, comma-separated, in "
+                           "metres or with a unit: 50,300,1000 or 500ft,10000ft or 1.5km "
+                           "(outputs stay in metres).")(fn)
+    return fn
+
+
+_UNITS = {"": 1.0, "m": 1.0, "km": 1000.0, "ft": 0.3048, "feet": 0.3048}
+
+
+def parse_altitudes(text: str) -> tuple:
+    """``--altitudes`` as metres: ``50,300,1000``, ``500ft,10000ft``, ``1.5km``.
+
+    >>> parse_altitudes("50, 300m,1.5km")
+    (50.0, 300.0, 1500.0)
+    >>> parse_altitudes("500ft,10000 ft")
+    (152.4, 3048.0)
+    """
+    import re
+
+    from ..errors import InputError
+
+    out = []
+    for token in str(text).split(","):
+        t = token.strip()
+        m = re.fullmatch(r"([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([a-zA-Z]*)", t)
+        unit = m.group(2).lower() if m else None
+        if not m or unit not in _UNITS:
+            raise InputError("an altitude is a number with an optional unit m, km or ft, e.g. "
+                             "50,300,1000 or 500ft,10000ft", entry="--altitudes", value=t)
+        value = round(float(m.group(1)) * _UNITS[unit], 6)
+        if unit in ("ft", "feet"):
+            log.info("--altitudes: %s = %g m (outputs are in metres)", t, value)
+        out.append(value)
+    if len(set(out)) != len(out):
+        raise InputError("lists an altitude twice", entry="--altitudes", value=text)
+    return tuple(out)
+
+
+def resolve_scenario(name_or_path, *, altitudes=None, region=None, warn: bool = True):
+    """A scenario file, a sites file or a built-in name as a :class:`adcov.scenario.Scenario`
+    (default :data:`DEFAULT_SCENARIO`), with ``--altitudes`` and ``--region`` applied, and its
+    notes and site warnings told on standard error."""
+    import dataclasses
+
     from ..scenario import Scenario
 
-    return Scenario.resolve(name_or_path or DEFAULT_SCENARIO)
+    sc = Scenario.resolve(name_or_path or DEFAULT_SCENARIO)
+    changes = {}
+    if altitudes is not None:
+        changes["altitudes_m"] = altitudes
+    if region is not None and region != sc.region:
+        changes.update(region=region, sectors=None)
+    if changes:
+        sc = dataclasses.replace(sc, **changes)
+    for note in getattr(sc, "notes", ()):
+        log.warning("note: %s", note)
+    if warn:
+        from ..sanity import check_sites
+
+        for w in check_sites(sc):
+            log.warning("warning: %s", w.message)
+    return sc
 
 
-def check_output(s: Settings, output, inputs=()):
-    """The output path, checked before any work is done (see
-    :func:`adcov._io.check_output_path`): refused if it is an input, or exists without
+def target(s: Settings, output, *, choices=TABLE, fmt=None, default="md", inputs=(),
+           entry="output"):
+    """Check an output before the work (:func:`adcov._io.resolve_target`) with the run's
     ``--force``."""
-    from .._io import check_output_path
+    from .._io import resolve_target
 
-    return check_output_path(output, inputs, force=s.force)
+    return resolve_target(output, choices=choices, fmt=fmt, default=default, inputs=inputs,
+                          force=s.force, entry=entry)
 
 
-def emit(s: Settings, text: str, output: str | None, inputs=()):
-    """Write ``text`` to standard output (``output`` None or ``-``) or atomically to a file."""
-    from .._io import write_atomic
+def distinct(*targets):
+    """Refuse two outputs of one command that go to the same place."""
+    from .._io import check_distinct
 
-    if output in (None, "-"):
-        click.echo(text, nl=False)
-        return
-    path = check_output(s, output, inputs)
-    write_atomic(path, text)
-    log.info("wrote %s", path)
+    check_distinct(*targets)
+
+
+def emit(t, data=None, *, produce=None, suffix=".tmp"):
+    """Write an output to its target (see :func:`adcov._io.write_target`)."""
+    from .._io import write_target
+
+    write_target(t, data, produce=produce, suffix=suffix)
+    if t.kind != "stdout":
+        log.info("wrote %s", t.label)
+
+
+#: Optional modules and the install command that brings them.
+OPTIONAL = {"matplotlib": "pip install 'airdefense-coverage[plot]'"}
+
+
+def require(module: str, why: str):
+    """Stop before any work when an optional dependency is missing, saying how to install it."""
+    import importlib.util
+
+    from ..errors import InputError
+
+    if importlib.util.find_spec(module) is None:
+        raise InputError(f"needs the Python package {module!r}, which is not installed; "
+                         f"install it with: {OPTIONAL.get(module, f'pip install {module}')}",
+                         entry=why)
 
 
 def analyze(s: Settings, scenario):

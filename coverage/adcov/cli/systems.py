@@ -1,72 +1,99 @@
-"""``adcov systems`` and ``adcov systems show``: the systems catalog with its sources."""
+"""``adcov systems``: the systems catalog, searched, and one system with its sources."""
 
 from __future__ import annotations
 
 import click
 
-from ..catalog import Catalog
-from .options import verbosity_options
+from ..formats import LISTING
+from .listing import render_listing
+from .options import (Settings, emit, force_option, format_option, output_option,
+                      pass_settings, target, verbosity_options)
 
-# ``systems`` puts the catalog it loaded in its context's obj for ``show`` to find; the run's
-# Settings stay in the root context's obj.
-pass_catalog = click.make_pass_decorator(Catalog)
+_NUMBERS = ("max_range_km", "min_range_km", "max_altitude_m", "min_altitude_m",
+            "antenna_height_m", "sector_width_deg", "detection_range_km")
 
 
-@click.group(invoke_without_command=True)
-@click.option("--catalog", "catalog_path", type=click.Path(), help="A catalog file other than the shipped one.")
-@click.pass_context
-def systems(ctx, catalog_path):
-    """The systems catalog: every envelope with its public sources.
+@click.command()
+@verbosity_options
+@force_option
+@click.argument("words", nargs=-1, metavar="[TERM] | show ID")
+@click.option("--catalog", "catalog_path", type=click.Path(),
+              help="A catalog file other than the shipped one.")
+@format_option(LISTING, default="text")
+@output_option()
+@pass_settings
+def systems(s: Settings, words, catalog_path, fmt, output):
+    """The systems catalog: every envelope with its limits and public sources.
+
+    TERM keeps the systems whose id, name, family, missile, origin or notes contain it (any
+    case). `show ID` gives one system with the source of every number (ids in any case).
 
     \b
     Examples:
       adcov systems
+      adcov systems s-400              # the S-400 missiles
+      adcov systems -f csv -o catalog.csv
       adcov systems show Tor-M2
     """
     from ..catalog import default_catalog, load_catalog
+    from ..errors import InputError
 
-    cat = ctx.obj = load_catalog(catalog_path) if catalog_path else default_catalog()
-    if ctx.invoked_subcommand is None:
-        rows = [("id", "name", "max_range_km", "min_range_km", "max_altitude_m",
-                 "min_altitude_m", "antenna_height_m", "sector_deg")]
-        for sid, s in cat.items():
-            rows.append((sid, s.name, f"{s.max_range_km:g}", f"{s.min_range_km:g}",
-                         f"{s.max_altitude_m:g}", f"{s.min_altitude_m:g}",
-                         f"{s.antenna_height_m:g}", f"{s.sector_width_deg:g}"))
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        for r in rows:
-            click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        click.echo(f"\n{len(cat)} systems; `adcov systems show ID` gives sources. Values are "
-                   "public-source approximations.")
+    out = target(s, output, choices=LISTING, fmt=fmt, default="text")
+    cat = load_catalog(catalog_path) if catalog_path else default_catalog()
+    if words and words[0] == "show":
+        if len(words) != 2:
+            raise InputError("give one system id after show", entry="systems show",
+                             value=" ".join(words[1:]))
+        emit(out, _show(cat.get_system(words[1], entry="system id"), out.fmt))
+        return
+    if len(words) > 1:
+        raise InputError("give at most one search term (quote it if it has spaces)",
+                         entry="systems", value=" ".join(words))
+    found = cat.search(words[0]) if words else list(cat.values())
+    if words and not found:
+        from .._validate import suggest
+
+        close = suggest(words[0], list(cat))
+        raise InputError(f"no system matches; {'closest: ' + ', '.join(close) if close else 'see `adcov systems`'}",
+                         entry="systems", value=words[0])
+    rows = [{"id": sy.id, "name": sy.name, "kind": sy.kind, "family": sy.family,
+             **{k: getattr(sy, k) for k in _NUMBERS}} for sy in found]
+    if out.fmt == "text":
+        rows = [{k: v for k, v in r.items() if k not in ("kind", "family")} for r in rows]
+    emit(out, render_listing(rows, out.fmt, footer=f"{len(found)} systems; `adcov systems show "
+                             "ID` gives sources. Values are public-source approximations."))
 
 
-@systems.command("show")
-@verbosity_options
-@click.argument("system_id")
-@pass_catalog
-def systems_show(catalog, system_id):
-    """One system with the source of every number.
-
-    \b
-    Example:
-      adcov systems show S-400/40N6
-    """
-    s = catalog.get_system(system_id, entry="system id")
-    click.echo(f"{s.id}: {s.name}")
-    for key in ("family", "missile", "origin"):
-        if getattr(s, key):
-            click.echo(f"  {key}: {getattr(s, key)}")
-    for key in ("max_range_km", "min_range_km", "max_altitude_m", "min_altitude_m",
-                "antenna_height_m", "sector_width_deg", "detection_range_km"):
-        val = getattr(s, key)
+def _show(sy, fmt: str) -> str:
+    if fmt != "text":
+        rows = []
+        for key in _NUMBERS:
+            val = getattr(sy, key)
+            if val is None:
+                continue
+            c = sy.citation(key)
+            rows.append({"system": sy.id, "field": key, "value": val,
+                         "confidence": c.confidence if c else None,
+                         "source": c.reference.cite() if c else None,
+                         "note": c.note if c else None,
+                         "url": (c.reference.url or None) if c else None})
+        return render_listing(rows, fmt)
+    lines = [f"{sy.id}: {sy.name}"]
+    for key in ("kind", "family", "missile", "origin"):
+        if getattr(sy, key):
+            lines.append(f"  {key}: {getattr(sy, key)}")
+    for key in _NUMBERS:
+        val = getattr(sy, key)
         if val is None:
             continue
-        c = s.citation(key)
-        cite = f"  [{c.confidence}] {c.reference.cite()}" + (f" ({c.note})" if c.note else "") if c else ""
-        click.echo(f"  {key} = {val:g}{cite}")
+        c = sy.citation(key)
+        cite = f"  [{c.confidence}] {c.reference.cite()}" + (f" ({c.note})" if c.note else "") \
+            if c else ""
+        lines.append(f"  {key} = {val:g}{cite}")
         if c and c.reference.url:
-            click.echo(f"      {c.reference.url}")
-    if s.notes:
-        click.echo(f"  notes: {s.notes}")
-    click.echo("Confidence: V read in a public source; S compilation (Wikipedia/APA/CSIS); "
-               "R commonly published, not re-checked; E project estimate; U user-given.")
+            lines.append(f"      {c.reference.url}")
+    if sy.notes:
+        lines.append(f"  notes: {sy.notes}")
+    lines.append("Confidence: V read in a public source; S compilation (Wikipedia/APA/CSIS); "
+                 "R commonly published, not re-checked; E project estimate; U user-given.")
+    return "\n".join(lines) + "\n"

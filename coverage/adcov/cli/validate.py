@@ -13,21 +13,26 @@ from .options import verbosity_options
 @verbosity_options
 @click.argument("scenario")
 def validate(scenario):
-    """Check a scenario file and report every problem found (exit 2 if any).
+    """Check a scenario file and report every problem found (exit 2 if any), and warn about
+    sites outside the region (warnings do not fail it).
 
     \b
     Example:
       adcov validate my-scenario.toml
     """
-    from ..scenario import scenario_path, validate_file
+    from ..scenario import Scenario, scenario_path, validate_file
 
     path = scenario_path(scenario)
     problems = validate_file(path)
-    if not problems:
-        click.echo(f"{path}: OK")
-        return
-    # Every problem, not just the first, each on its own line as the group would print it.
-    for p in problems:
-        click.echo(f"adcov: error: {p.one_line()}", err=True)
-    click.echo(f"{path}: {len(problems)} problem(s)", err=True)
-    sys.exit(2)
+    if problems:
+        # Every problem, not just the first, each on its own line as the group would print it.
+        for p in problems:
+            click.echo(f"adcov: error: {p.one_line()}", err=True)
+        click.echo(f"{path}: {len(problems)} problem(s)", err=True)
+        sys.exit(2)
+    from ..sanity import check_sites
+
+    warnings = check_sites(Scenario.resolve(scenario))
+    for w in warnings:
+        click.echo(f"adcov: warning: {w.message}", err=True)
+    click.echo(f"{path}: OK" + (f" ({len(warnings)} warning(s))" if warnings else ""))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import click
 
 from ..errors import InputError
-from .options import (Settings, analyze, check_output, emit, force_option, format_option,
-                      output_option, pass_settings, resolve_scenario, tiles_option,
-                      verbosity_options)
+from ..formats import MAP
+from .options import (Settings, analyze, distinct, emit, force_option, format_option,
+                      output_option, pass_settings, resolve_scenario, scenario_options, target,
+                      tiles_option, verbosity_options)
 
 # Keys of --add whose values are numbers; the others stay strings.
 _SITE_NUMBER_KEYS = ("lon", "lat", "antenna_height_m", "azimuth_deg", "sector_width_deg")
@@ -61,13 +62,14 @@ def parse_site_spec(spec: str, index: int) -> dict:
 @click.option("--add", "adds", multiple=True, required=True, metavar="SITE",
               help="A site to add, as key=value pairs: name=...,system=...,lon=...,lat=... "
                    "(optional antenna_height_m, azimuth_deg, sector_width_deg). Repeatable.")
-@format_option
+@format_option()
 @output_option()
-@click.option("--map", "map_path", type=click.Path(dir_okay=True),
+@click.option("--map", "map_path", type=click.Path(allow_dash=True),
               help="Also write the comparison map (what the new sites add) to this HTML file.")
 @tiles_option("Base map tiles for --map.")
+@scenario_options
 @pass_settings
-def whatif(s: Settings, scenario, adds, fmt, output, map_path, tiles):
+def whatif(s: Settings, scenario, adds, fmt, output, map_path, tiles, altitudes, region):
     """What would new sites change? The scenario's zone table, the same with the sites added,
     and the difference; the new sites' own figures follow in JSON.
 
@@ -75,24 +77,24 @@ def whatif(s: Settings, scenario, adds, fmt, output, map_path, tiles):
     Examples:
       adcov whatif belarus-2021 --add name=Mozyr,system=S-400/40N6,lon=29.25,lat=52.05
       adcov whatif belarus-2021 --add name=Pinsk,system=S-300PMU-2,lon=26.10,lat=52.11 \\
-          --add name=Gomel,system=Buk-M3,lon=30.98,lat=52.43 -f csv -o change.csv --map change.html
+          --add name=Gomel,system=Buk-M3,lon=30.98,lat=52.43 -o change.csv --map change.html
     """
-    from ..analysis import compare as compare_results
-    from ..render import tables
-    from ..render.maps import map_html
-
-    base = resolve_scenario(scenario)
+    base = resolve_scenario(scenario, altitudes=altitudes, region=region)
     rows = [parse_site_spec(spec, i) for i, spec in enumerate(adds, start=1)]
     more = base.with_sites(*rows, entry="--add")
-    # Both outputs are checked before the (slow) analyses.
-    for path in (output, map_path):
-        if path not in (None, "-"):
-            check_output(s, path, base.input_paths)
+    # Both outputs are checked before the (slow) analyses, and may not be one place.
+    out = target(s, output, fmt=fmt, inputs=base.input_paths)
+    map_out = (target(s, map_path, choices=MAP, default="html", inputs=base.input_paths,
+                      entry="--map") if map_path else None)
+    distinct(out, map_out)
+    from ..analysis import compare as compare_results
+    from ..render import tables
+
     res_a, res_b = analyze(s, base), analyze(s, more)
     table = compare_results(res_a, res_b)
-    if fmt == "csv":
+    if out.fmt == "csv":
         text = tables.to_csv(table)
-    elif fmt == "md":
+    elif out.fmt == "md":
         text = tables.to_markdown(table, title=f"{base.label}: what {more.variant} would change",
                                   group="altitude_m")
     else:
@@ -100,9 +102,8 @@ def whatif(s: Settings, scenario, adds, fmt, output, map_path, tiles):
         sites = res_b.sites[res_b.sites.site.isin(new_names)]
         text = tables.to_json({"a": res_a.scenario.label, "b": res_b.scenario.label,
                                "zones": table, "new_sites": sites})
-    if map_path:
-        from .._io import write_atomic
+    if map_out is not None:
+        from ..render.maps import map_html
 
-        write_atomic(check_output(s, map_path, base.input_paths),
-                     map_html(res_b, tiles=tiles, compare=res_a))
-    emit(s, text, output, inputs=base.input_paths)
+        emit(map_out, map_html(res_b, tiles=tiles, compare=res_a))
+    emit(out, text)
