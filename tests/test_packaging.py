@@ -152,3 +152,62 @@ def test_adcov_installs_beside_coverage_py_and_pytest_cov(wheel, tmp_path, recor
     for name, seconds in timings.items():
         record_property(name, seconds)
     print("fresh venv timings [s]:", timings)
+
+
+# --------------------------------------------------------------------------- Python versions
+def _declared_minors() -> list[tuple[int, int]]:
+    """Minor versions from requires-python's lower bound up to 3.13 (and any newer one the
+    classifiers name)."""
+    import re
+    import tomllib
+
+    meta = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    low = re.fullmatch(r">=\s*3\.(\d+)", meta["requires-python"])
+    assert low, "requires-python must be a plain lower bound, e.g. >=3.11"
+    named = {int(m) for c in meta["classifiers"]
+             for m in re.findall(r"Python :: 3\.(\d+)$", c)}
+    return [(3, m) for m in sorted(named) if m >= int(low.group(1))]
+
+
+def _pythons() -> dict:
+    """Interpreters on this machine by minor version (pyenv's, and the running one)."""
+    found = {sys.version_info[:2]: Path(sys.executable)}
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for exe in sorted(root.glob("3.*/bin/python3")):
+        parts = exe.parent.parent.name.split(".")
+        if len(parts) >= 2 and parts[1].isdigit():
+            found.setdefault((3, int(parts[1])), exe)
+    return found
+
+
+def test_requires_python_says_only_what_is_tested():
+    minors = _declared_minors()
+    assert minors[0] == (3, 11)  # 3.10 has no tomllib: not declared, so not claimed
+    assert {(3, 12), (3, 13)} <= set(minors)
+    # Every declared version is tested below on this machine.
+    assert set(minors) <= set(_pythons()), (minors, sorted(_pythons()))
+
+
+@pytest.mark.parametrize("minor", [m for m in _declared_minors()
+                                   if m != sys.version_info[:2]],
+                         ids=lambda m: f"{m[0]}.{m[1]}")
+def test_the_wheel_installs_and_runs_on_every_declared_python(wheel, tmp_path, minor):
+    """A fresh venv of that Python, the wheel with its dependencies from the package index,
+    and `adcov stats` on the built-in scenario. (The running Python is covered by
+    test_adcov_installs_beside_coverage_py_and_pytest_cov.)"""
+    python = _pythons()[minor]
+    venv = tmp_path / "venv"
+    env = _clean_env()
+    subprocess.run([str(python), "-m", "venv", str(venv)], check=True, env=env)
+    vpy = venv / "bin" / "python"
+    done = subprocess.run([str(vpy), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                           str(wheel)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = subprocess.run([str(venv / "bin" / "adcov"), "stats", "belarus-2023", "-f", "csv"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("scenario,altitude_m,zone,zone_kind,area_km2")
+    assert "belarus-2023,50.0,BLR,region,207499.1" in out.stdout
+    version = subprocess.run([str(vpy), "-c", "import sys; print(sys.version_info[:2])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert version == str(minor)

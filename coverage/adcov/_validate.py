@@ -105,6 +105,10 @@ def suggest(query, choices, *, n: int = 5, cutoff: float = 0.5) -> list[str]:
         ratio = difflib.SequenceMatcher(None, q, c).ratio()
         return (0 if c.startswith(q) else 1 if q in c else 2, -ratio, choice)
 
-    scored = sorted(choices, key=rank)
-    keep = [c for c in scored if rank(c)[0] < 2 or -rank(c)[1] >= cutoff]
+    scored = [(rank(c), c) for c in choices]
+    scored.sort()
+    best = max((-r[1] for r, _ in scored), default=0.0)
+    # By similarity, only those nearly as close as the closest: one clear match stays alone.
+    floor = max(cutoff, best - 0.15)
+    keep = [c for r, c in scored if r[0] < 2 or -r[1] >= floor]
     return keep[:n]
