@@ -61,8 +61,8 @@ def test_every_number_cites_a_source(catalog, raw_catalog):
     assert set(raw_catalog["systems"]) == set(catalog)
     for sid, system in catalog.items():
         fields = _cited_fields(raw_catalog, sid)
-        assert {"max_range_km", "min_range_km", "max_altitude_m", "min_altitude_m",
-                "antenna_height_m"} <= set(fields), sid
+        required = {k for k, (_, kinds) in NUMERIC_FIELDS.items() if system.kind in kinds}
+        assert required <= set(fields), sid
         assert sorted(c.field for c in system.sources) == sorted(fields), sid
         for name in fields:
             cite = system.citation(name)
@@ -329,3 +329,31 @@ def test_catalog_search():
     cat = default_catalog()
     assert {s.id for s in cat.search("s-400")} == {k for k in cat if k.startswith("S-400")}
     assert cat.search("no such thing") == []
+
+
+def test_surveillance_radars_are_catalogued():
+    """Radars reported in Belarusian service, kind "radar": a detection range and an antenna,
+    no missile."""
+    cat = default_catalog()
+    for sid in ("Protivnik-GE", "Vostok-E"):
+        sy = cat[sid]
+        assert sy.kind == "radar" and sy.detection_range_km > 0 and sy.antenna_height_m > 0
+        assert sy.max_range_km is None and sy.max_altitude_m is None
+        assert sy.citation("detection_range_km") is not None
+
+
+@pytest.mark.parametrize("change, entry, message", [
+    ({"kind": "radar"}, "R.max_range_km", "a radar has no missile"),
+    ({"kind": "radar", "max_range_km": None, "min_range_km": None, "max_altitude_m": None,
+      "min_altitude_m": None}, "R.detection_range_km", "is required for a system of kind radar"),
+    ({"min_elevation_deg": 10.0, "max_elevation_deg": 5.0}, "R.min_elevation_deg",
+     "must be below max_elevation_deg"),
+    ({"max_elevation_deg": 95.0}, "R.max_elevation_deg", "must be"),
+])
+def test_radar_and_elevation_invariants(change, entry, message):
+    values = dict(id="R", name="R", max_range_km=40.0, min_range_km=1.0, max_altitude_m=1e4,
+                  min_altitude_m=0.0, antenna_height_m=5.0)
+    values.update(change)
+    with pytest.raises(CatalogError) as info:
+        System(**values)
+    assert info.value.entry == entry and message in info.value.message

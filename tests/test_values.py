@@ -162,7 +162,7 @@ def test_editing_one_result_cannot_change_the_next_analysis():
 
 # ------------------------------------------------------------------------------ limits
 def test_limited_by_is_a_closed_set():
-    assert LIMITS == ("range", "horizon", "ceiling", "floor", "dead_zone")
+    assert LIMITS == ("range", "horizon", "ceiling", "floor", "dead_zone", "elevation", "mode")
     assert check_limit("range") is Limit.RANGE and Limit.RANGE == "range"
     with pytest.raises(ValueError, match="limited_by must be one of"):
         check_limit("terrain")
@@ -173,21 +173,23 @@ def test_limited_by_is_a_closed_set():
 
 
 # ------------------------------------------------------------------------------ the model seam
-def test_every_system_kind_has_a_model():
-    assert set(models.MODELS) == set(SYSTEM_KINDS)
+def test_every_system_kind_has_a_model_in_every_mode():
+    assert set(models.MODELS) == {(m, k) for m in models.MODES for k in SYSTEM_KINDS}
     with pytest.raises(ValueError, match="no envelope model for system kind 'sonar'"):
         models.model_for("sonar")
+    with pytest.raises(ValueError, match="in mode 'sonar'"):
+        models.model_for("engagement", "sonar")
 
 
 def test_envelopes_come_from_the_model_of_the_kind(monkeypatch):
     calls = []
-    real = models.MODELS["engagement"]
+    real = models.MODELS[("engagement", "engagement")]
 
     def recording(sites, altitude_m, *, k_factor):
         calls.append(([s.name for s in sites], altitude_m))
         return real(sites, altitude_m, k_factor=k_factor)
 
-    monkeypatch.setitem(models.MODELS, "engagement", recording)
+    monkeypatch.setitem(models.MODELS, ("engagement", "engagement"), recording)
     sites = [Site(n, _system(), 27.0 + i, 53.0) for i, n in enumerate("abc")]
     envs = models.envelopes(sites, 500.0)
     assert calls == [(["a", "b", "c"], 500.0)]

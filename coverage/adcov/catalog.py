@@ -33,6 +33,7 @@ __all__ = [
     "CONFIDENCE_TAGS",
     "NUMERIC_FIELDS",
     "SYSTEM_KINDS",
+    "ENGAGEMENT_FIELDS",
     "Reference",
     "Citation",
     "System",
@@ -50,20 +51,28 @@ CONFIDENCE_TAGS = MappingProxyType({
     "U": "given by the user in a scenario file",
 })
 
-#: Numeric fields of a system, their bounds and whether they are required.
-NUMERIC_FIELDS = MappingProxyType({
-    "max_range_km": (v.Bounds(0, 5000, low_open=True), True),
-    "min_range_km": (v.Bounds(0, 5000), True),
-    "max_altitude_m": (v.Bounds(0, 1_000_000, low_open=True), True),
-    "min_altitude_m": (v.Bounds(0, 1_000_000), True),
-    "antenna_height_m": (v.Bounds(0, 10_000), True),
-    "sector_width_deg": (v.Bounds(0, 360, low_open=True), False),
-    "detection_range_km": (v.Bounds(0, 5000, low_open=True), False),
-})
-_TEXT_FIELDS = ("name", "family", "missile", "origin", "notes")
 #: What a system is: ``engagement`` (a missile system: its envelope is where a target can be
-#: engaged). The envelope model for each kind is chosen in :mod:`adcov.models`.
-SYSTEM_KINDS = ("engagement",)
+#: engaged; its search radar's detection range may be catalogued too) or ``radar`` (a
+#: surveillance radar on its own: detection only). The envelope model for each kind and
+#: analysis mode is chosen in :mod:`adcov.models`.
+SYSTEM_KINDS = ("engagement", "radar")
+
+#: Numeric fields of a system: their bounds, and the kinds that require them.
+NUMERIC_FIELDS = MappingProxyType({
+    "max_range_km": (v.Bounds(0, 5000, low_open=True), ("engagement",)),
+    "min_range_km": (v.Bounds(0, 5000), ("engagement",)),
+    "max_altitude_m": (v.Bounds(0, 1_000_000, low_open=True), ("engagement",)),
+    "min_altitude_m": (v.Bounds(0, 1_000_000), ("engagement",)),
+    "antenna_height_m": (v.Bounds(0, 10_000), ("engagement", "radar")),
+    "sector_width_deg": (v.Bounds(0, 360, low_open=True), ()),
+    "detection_range_km": (v.Bounds(0, 5000, low_open=True), ("radar",)),
+    "detection_antenna_height_m": (v.Bounds(0, 10_000), ()),
+    "max_elevation_deg": (v.Bounds(0, 90, low_open=True), ()),
+    "min_elevation_deg": (v.Bounds(-10, 90, high_open=True), ()),
+})
+#: Fields that only a missile (``engagement``) system has.
+ENGAGEMENT_FIELDS = ("max_range_km", "min_range_km", "max_altitude_m", "min_altitude_m")
+_TEXT_FIELDS = ("name", "family", "missile", "origin", "notes")
 _SYSTEM_KEYS = set(NUMERIC_FIELDS) | set(_TEXT_FIELDS) | {"sources", "kind"}
 
 
@@ -109,15 +118,20 @@ class System:
     name : str
         Display name (default: the id).
     max_range_km, min_range_km : float
-        Engagement slant-range limits; ``0 <= min < max``. [km]
+        Engagement slant-range limits; ``0 <= min < max``. None for a radar. [km]
     max_altitude_m, min_altitude_m : float
-        Target altitude limits (ceiling and floor); ``0 <= min < max``. [m]
+        Target altitude limits (ceiling and floor); ``0 <= min < max``. None for a radar. [m]
     antenna_height_m : float
-        Height of the fire-control radar above ground. [m]
+        Height of the fire-control radar (of a radar: its antenna) above ground. [m]
     sector_width_deg : float, default 360
         Width of the azimuth sector the system covers without moving; ``0 < width <= 360``. [deg]
     detection_range_km : float, optional
-        Instrumented range of the search radar. [km]
+        Instrumented range of the search (surveillance) radar; required for a radar. [km]
+    detection_antenna_height_m : float, optional
+        Height of the search radar's antenna, when it differs from ``antenna_height_m``. [m]
+    max_elevation_deg, min_elevation_deg : float, optional
+        Vertical limits of the radar's coverage: no target above ``max_elevation_deg`` (the cone
+        of silence overhead) or below ``min_elevation_deg``; ``min < max``. [deg]
     kind : str, default "engagement"
         One of :data:`SYSTEM_KINDS`; chooses the envelope model (:mod:`adcov.models`).
     family : str
@@ -142,14 +156,17 @@ class System:
 
     id: str
     name: str
-    max_range_km: float
-    min_range_km: float
-    max_altitude_m: float
-    min_altitude_m: float
-    antenna_height_m: float
+    max_range_km: float | None = None
+    min_range_km: float | None = None
+    max_altitude_m: float | None = None
+    min_altitude_m: float | None = None
+    antenna_height_m: float | None = None
     sector_width_deg: float = 360.0
     detection_range_km: float | None = None
     kind: str = "engagement"
+    detection_antenna_height_m: float | None = None
+    max_elevation_deg: float | None = None
+    min_elevation_deg: float | None = None
     family: str = ""
     missile: str = ""
     origin: str = ""
@@ -161,21 +178,27 @@ class System:
         object.__setattr__(self, "id", sid)
         object.__setattr__(self, "name", v.text(self.name or sid, file=None, entry=f"{sid}.name",
                                                 error=CatalogError, max_length=2000))
-        for key, (bounds, required) in NUMERIC_FIELDS.items():
-            value = getattr(self, key)
-            if value is None and not required:
-                continue
-            object.__setattr__(self, key, v.number(value, file=None, entry=f"{sid}.{key}",
-                                                   bounds=bounds, error=CatalogError))
         if self.kind not in SYSTEM_KINDS:
             raise CatalogError(f"unknown kind; kinds are {', '.join(SYSTEM_KINDS)}",
                                entry=f"{sid}.kind", value=self.kind)
-        if self.min_range_km >= self.max_range_km:
-            raise CatalogError(f"must be below max_range_km ({self.max_range_km:g})",
-                               entry=f"{sid}.min_range_km", value=self.min_range_km)
-        if self.min_altitude_m >= self.max_altitude_m:
-            raise CatalogError(f"must be below max_altitude_m ({self.max_altitude_m:g})",
-                               entry=f"{sid}.min_altitude_m", value=self.min_altitude_m)
+        for key, (bounds, required_by) in NUMERIC_FIELDS.items():
+            value = getattr(self, key)
+            if value is None:
+                if self.kind in required_by:
+                    raise CatalogError(f"is required for a system of kind {self.kind}",
+                                       entry=f"{sid}.{key}")
+                continue
+            if self.kind == "radar" and key in ENGAGEMENT_FIELDS:
+                raise CatalogError("a radar has no missile: give detection_range_km instead",
+                                   entry=f"{sid}.{key}", value=value)
+            object.__setattr__(self, key, v.number(value, file=None, entry=f"{sid}.{key}",
+                                                   bounds=bounds, error=CatalogError))
+        for low, high in (("min_range_km", "max_range_km"), ("min_altitude_m", "max_altitude_m"),
+                          ("min_elevation_deg", "max_elevation_deg")):
+            lo, hi = getattr(self, low), getattr(self, high)
+            if lo is not None and hi is not None and lo >= hi:
+                raise CatalogError(f"must be below {high} ({hi:g})", entry=f"{sid}.{low}",
+                                   value=lo)
         if not self.family:
             object.__setattr__(self, "family", sid.split("/")[0])
         object.__setattr__(self, "sources", tuple(self.sources))
@@ -253,7 +276,10 @@ def _system_from_table(sid, table, *, file, entry, references=None, base: System
                        user_reference: Reference | None = None) -> System:
     v.text(sid, file=file, entry=entry, error=CatalogError, max_length=80)
     allowed = _SYSTEM_KEYS if references is not None else _SYSTEM_KEYS - {"sources"}
-    required = [k for k, (_, req) in NUMERIC_FIELDS.items() if req] if base is None else []
+    kind = (table.get("kind", base.kind if base is not None else "engagement")
+            if isinstance(table, dict) else "engagement")
+    required = ([k for k, (_, kinds) in NUMERIC_FIELDS.items() if kind in kinds]
+                if base is None else [])
     v.check_keys(table, allowed, file=file, entry=entry, error=CatalogError, required=required)
     values = {}
     for key, (bounds, _) in NUMERIC_FIELDS.items():

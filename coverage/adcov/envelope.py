@@ -33,10 +33,13 @@ __all__ = [
 class Limit(StrEnum):
     """Why an envelope has the size it has: the closed set of reasons.
 
-    ``range``: the missile's slant range; ``horizon``: the radar horizon for that target
-    altitude; ``ceiling`` / ``floor``: the target is above the maximum / below the minimum
-    altitude (empty); ``dead_zone``: what the horizon or range leaves lies inside the minimum
-    range (empty).
+    ``range``: the missile's slant range (in detection mode, the radar's range); ``horizon``:
+    the radar horizon for that target altitude; ``ceiling`` / ``floor``: the target is above
+    the maximum / below the minimum altitude (empty); ``dead_zone``: what the horizon or range
+    leaves lies inside the minimum range (empty); ``elevation``: the radar's minimum elevation
+    sets the outer edge (or its elevation limits leave nothing); ``mode``: the system has no
+    envelope in this analysis mode (a radar in engagement mode, a missile system with no
+    catalogued detection range in detection mode).
     """
 
     RANGE = "range"
@@ -44,6 +47,8 @@ class Limit(StrEnum):
     CEILING = "ceiling"
     FLOOR = "floor"
     DEAD_ZONE = "dead_zone"
+    ELEVATION = "elevation"
+    MODE = "mode"
 
 
 #: The values of :class:`Limit`, in order.
@@ -58,7 +63,7 @@ def check_limit(value) -> Limit:
     >>> check_limit("terrain")
     Traceback (most recent call last):
     ...
-    ValueError: limited_by must be one of range, horizon, ceiling, floor, dead_zone (got 'terrain')
+    ValueError: limited_by must be one of range, horizon, ceiling, floor, dead_zone, elevation, mode (got 'terrain')
     """
     try:
         return Limit(value)
@@ -99,7 +104,8 @@ class Envelope:
     antenna_height_m, k_factor, earth_radius_m : float
         Antenna height [m], effective-Earth factor [-] and the Gaussian radius used [m].
     kind : str, default "engagement"
-        The system kind whose model made the envelope.
+        The model that made the envelope: ``engagement`` (a missile's reach) or ``detection``
+        (a radar's).
     outer_by_azimuth_km : tuple of float, optional
         Outer radius per azimuth, at equal steps across the sector clockwise from its start
         (from north for a full circle; the last step closes the circle). None: ``outer_km`` in

@@ -7,12 +7,15 @@ analysis passes the WGS84 Gaussian radius at the site, :func:`adcov.geodesy.gaus
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .constants import DEFAULT_K_FACTOR, MEAN_EARTH_RADIUS_M
 from .geodesy import scalar_or_array as _scalar_or_array
 
-__all__ = ["radar_horizon_km", "slant_range_km", "ground_range_for_slant_km"]
+__all__ = ["radar_horizon_km", "slant_range_km", "ground_range_for_slant_km",
+           "elevation_deg", "elevation_band_km"]
 
 
 def radar_horizon_km(antenna_height_m, altitude_m, *, k_factor=DEFAULT_K_FACTOR,
@@ -149,3 +152,102 @@ def ground_range_for_slant_km(slant_km, antenna_height_m, altitude_m, *,
         theta = 2 * np.arcsin(np.sqrt(half))
     s_km = np.where(ok, theta * r / 1000.0, np.nan)
     return _scalar_or_array(s_km)
+
+
+def elevation_deg(ground_km, antenna_height_m, altitude_m, *, k_factor=DEFAULT_K_FACTOR,
+                  radius_m=MEAN_EARTH_RADIUS_M):
+    """Elevation angle of a target seen from the radar, over the effective (k R) Earth.
+
+    Parameters
+    ----------
+    ground_km : float or array_like
+        Ground distance from the radar to the point below the target. [km]
+    antenna_height_m, altitude_m : float or array_like
+        Antenna height and target altitude above the radar's ground. [m]
+    k_factor : float, default 4/3
+        Effective Earth radius factor (refraction bends rays as if the Earth were k times
+        larger and rays straight). [-]
+    radius_m : float or array_like, default 6,371 km
+        True Earth radius at the site. [m]
+
+    Returns
+    -------
+    float or ndarray
+        Elevation above the radar's horizontal plane, negative below it. [deg]
+
+    Notes
+    -----
+    With :math:`a = R_e + h_a`, :math:`b = R_e + h_t` and the central angle
+    :math:`\\theta = s / R_e`: :math:`\\tan\\varepsilon = (b\\cos\\theta - a) / (b\\sin\\theta)`.
+
+    Examples
+    --------
+    >>> round(float(elevation_deg(10.0, 0.0, 10000.0)), 2)   # 45 degrees on a flat Earth
+    44.95
+    """
+    re_m = k_factor * np.asarray(radius_m, dtype=float)
+    a = re_m + np.asarray(antenna_height_m, dtype=float)
+    b = re_m + np.asarray(altitude_m, dtype=float)
+    theta = np.asarray(ground_km, dtype=float) * 1000.0 / re_m
+    return _scalar_or_array(np.degrees(np.arctan2(b * np.cos(theta) - a, b * np.sin(theta))))
+
+
+def elevation_band_km(antenna_height_m, altitude_m, *, min_elevation_deg=None,
+                      max_elevation_deg=None, k_factor=DEFAULT_K_FACTOR,
+                      radius_m=MEAN_EARTH_RADIUS_M):
+    """The ground distances at which a target's elevation lies within the radar's limits.
+
+    Parameters
+    ----------
+    antenna_height_m, altitude_m : float
+        Antenna height and target altitude above the radar's ground. [m]
+    min_elevation_deg, max_elevation_deg : float, optional
+        The radar's lowest and highest elevation (None: no limit). [deg]
+    k_factor : float, default 4/3
+        Effective Earth radius factor. [-]
+    radius_m : float, default 6,371 km
+        True Earth radius at the site. [m]
+
+    Returns
+    -------
+    (float, float)
+        The band ``(s_low, s_high)`` of ground distance where the elevation is within the
+        limits (``s_high`` may be inf); ``(nan, nan)`` when no distance is. [km]
+
+    Notes
+    -----
+    Solving :math:`\\varepsilon(\\theta) = e` gives :math:`\\cos(\\theta + e) = a\\cos e / b`.
+    For a target above the antenna (:math:`b > a`) the elevation falls from 90 degrees
+    overhead as the distance grows: the maximum elevation (the cone of silence) sets the near
+    edge :math:`\\theta = \\arccos(a\\cos e_{max}/b) - e_{max}` and the minimum elevation the far
+    edge. For a target below the antenna every elevation is negative; a negative minimum
+    elevation :math:`e` allows :math:`-\\arccos(c) - e \\le \\theta \\le \\arccos(c) - e` with
+    :math:`c = a\\cos e / b`, and a minimum at or above 0 allows nothing.
+
+    Examples
+    --------
+    A cone of silence of 60 degrees over a 10 km target, radar at ground level:
+
+    >>> lo, hi = elevation_band_km(0.0, 10000.0, max_elevation_deg=60.0)
+    >>> round(lo, 2), hi                     # about 10 / tan(60 deg) = 5.77 km on a flat Earth
+    (5.77, inf)
+    """
+    re_m = k_factor * float(radius_m)
+    a, b = re_m + float(antenna_height_m), re_m + float(altitude_m)
+    lo, hi = 0.0, math.inf
+    if max_elevation_deg is not None and b > a:
+        e = math.radians(max_elevation_deg)
+        lo = max(lo, math.acos(min(1.0, a * math.cos(e) / b)) - e)
+    if min_elevation_deg is not None:
+        e = math.radians(min_elevation_deg)
+        c = a * math.cos(e) / b
+        if b > a:
+            hi = min(hi, math.acos(min(1.0, c)) - e)
+        elif e >= 0 or c > 1.0:
+            return math.nan, math.nan
+        else:
+            lo = max(lo, -math.acos(c) - e)
+            hi = min(hi, math.acos(c) - e)
+    if hi <= lo:
+        return math.nan, math.nan
+    return lo * re_m / 1000.0, hi * re_m / 1000.0 if math.isfinite(hi) else math.inf

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..constants import DEFAULT_K_FACTOR
 from ..envelope import Envelope, Limit
+from .limits import with_elevation_limits
 from ..geodesy import gaussian_radius_m
 from ..radar import ground_range_for_slant_km, radar_horizon_km
 
@@ -110,7 +111,7 @@ def envelopes(sites: Sequence, altitude_m: float, *, k_factor=DEFAULT_K_FACTOR) 
     Parameters
     ----------
     sites : sequence of Site
-        The sites, each with its system.
+        The sites, each with its system (of kind ``engagement``).
     altitude_m : float
         Target altitude above the radars' ground. [m]
     k_factor : float, default 4/3
@@ -119,7 +120,8 @@ def envelopes(sites: Sequence, altitude_m: float, *, k_factor=DEFAULT_K_FACTOR) 
     Returns
     -------
     list of Envelope
-        One per site, in order (empty envelopes included, with their ``limited_by``).
+        One per site, in order (empty envelopes included, with their ``limited_by``), the
+        radars' elevation limits applied (:func:`adcov.models.limits.with_elevation_limits`).
     """
     if not sites:
         return []
@@ -128,6 +130,11 @@ def envelopes(sites: Sequence, altitude_m: float, *, k_factor=DEFAULT_K_FACTOR) 
     r = envelope_radii([x.max_range_km for x in sy], [x.min_range_km for x in sy],
                        [x.max_altitude_m for x in sy], [x.min_altitude_m for x in sy], ha,
                        altitude_m, [s.lat for s in sites], k_factor=k_factor)
+    return with_elevation_limits(sites, build(sites, altitude_m, r, ha, k_factor, KIND))
+
+
+def build(sites, altitude_m, r, ha, k_factor, kind) -> list[Envelope]:
+    """Envelopes from the arrays of :func:`envelope_radii`, one per site."""
     out = []
     for i, s in enumerate(sites):
         width = s.effective_sector_width_deg
@@ -138,5 +145,5 @@ def envelopes(sites: Sequence, altitude_m: float, *, k_factor=DEFAULT_K_FACTOR) 
             limited_by=str(r["limited_by"][i]),
             azimuth_deg=s.azimuth_deg if width < 360 else None, sector_width_deg=width,
             antenna_height_m=float(ha[i]), k_factor=float(k_factor),
-            earth_radius_m=float(r["earth_radius_m"][i]), kind=KIND))
+            earth_radius_m=float(r["earth_radius_m"][i]), kind=kind))
     return out
