@@ -15,6 +15,7 @@ import math
 import struct
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -25,8 +26,9 @@ from adcov.profile import (
     crossovers,
     profile_altitudes,
 )
+from adcov.catalog import System, default_catalog
 from adcov.render.plots import plot_profile
-from adcov.scenario import Scenario
+from adcov.scenario import Scenario, Site
 
 A_M = 6378137.0
 F = 1.0 / 298.257223563
@@ -100,6 +102,24 @@ def profile2023(blr2023):
 
 
 # --------------------------------------------------------------------------- profile_altitudes
+def envelope_edges(sc, lo, hi):
+    """Each system's ceiling and 1 m above it, floor and 0.1 m below it, inside [lo, hi]."""
+    out = set()
+    for s in sc.sites:
+        top, floor = s.system.max_altitude_m, s.system.min_altitude_m
+        out |= {a for a in (top, top + 1.0) if lo <= a <= hi}
+        if floor > lo:
+            out |= {a for a in (floor - 0.1, floor) if lo <= a <= hi}
+    return out
+
+
+def hand_crossovers(sc, lo, hi):
+    """The crossover altitude of every site, by the hand bisection, inside [lo, hi]. [m]"""
+    found = (hand_crossover(s.system.max_range_km, s.effective_antenna_height_m, s.lat,
+                            top=s.system.max_altitude_m, k=sc.k_factor) for s in sc.sites)
+    return sorted({h for h in found if lo <= h <= hi})
+
+
 @pytest.mark.parametrize("name, top", [("belarus-2023", 30000.0), ("belarus-2021", 27000.0)])
 def test_profile_altitudes_log_spaced_from_10_m_to_the_highest_ceiling(name, top):
     sc = Scenario.builtin(name)
@@ -110,18 +130,60 @@ def test_profile_altitudes_log_spaced_from_10_m_to_the_highest_ceiling(name, top
     assert alts[0] == 10.0 and alts[-1] == top
     assert np.all(np.diff(alts) > 0)
     assert set(sc.altitudes_m) <= set(alts)
-    # Without the scenario's own altitudes the steps are one constant ratio (to the 0.1 m
-    # rounding): (top / 10) ** (1 / (n - 1)).
-    grid = np.array([a for a in alts if a not in sc.altitudes_m])
+    edges = envelope_edges(sc, 10.0, top)
+    assert {10000.0, 10001.0, 27000.0, top} <= edges <= set(alts)  # Tor-M2, S-300PS, top
+    # A point on either side of the crossovers of each system and mast (the sites' latitudes
+    # spread them over about a metre), so that the regimes step there.
+    cross = hand_crossovers(sc, 10.0, top)
+    assert len(cross) >= 2
+    for h in cross:
+        assert any(h - 2.5 < a < h for a in alts) and any(h < a < h + 2.5 for a in alts), h
+    # Without the scenario's own altitudes, the envelope edges and the crossovers, the steps
+    # are one constant ratio (to the 0.1 m rounding): (top / 10) ** (1 / (n - 1)).
+    grid = np.array([a for a in alts if a == top or a not in sc.altitudes_m and a not in edges
+                     and not any(abs(a - h) < 2.5 for h in cross)])
     ratio = (top / 10.0) ** (1.0 / (len(grid) - 1))
     np.testing.assert_allclose(grid[1:] / grid[:-1], ratio, rtol=0.01)
     # With them, no step is longer than the grid's.
     assert np.all(alts[1:] / alts[:-1] <= ratio * 1.01)
 
 
+@pytest.mark.parametrize("own", [
+    (0.0, 5.0, 300.0, 40000.0),     # ground level, below 10 m, above every ceiling
+    (0.5,),                         # below 1 m: the grid keeps 2 significant digits
+    (1e6,),                         # the highest altitude a scenario may give
+    (304.8, 12345.67),              # from feet; not on the 0.1 m grid
+])
+def test_profile_altitudes_keep_every_scenario_altitude(blr2023, own):
+    sc = dataclasses.replace(blr2023, altitudes_m=own)
+    alts = profile_altitudes(sc)
+    assert set(own) <= set(alts)
+    assert np.all(np.diff(alts) > 0)
+    positive = [a for a in own if a > 0]
+    lo, hi = min(10.0, *positive), max(30000.0, *own)
+    assert alts[0] == (0.0 if 0.0 in own else lo) and alts[-1] == hi
+    # the grid is stretched over the new range, not padded with one long step
+    grid = alts[alts > 0]
+    ratio = (hi / lo) ** (1.0 / 29)
+    assert np.all(grid[1:] / grid[:-1] <= ratio * 1.01)
+    assert envelope_edges(sc, lo, hi) <= set(alts)
+
+
+def test_profile_altitudes_drop_to_nothing_just_above_the_top_ceiling(blr2023):
+    """Above 30 km (the 40N6 ceiling) every envelope is empty: 30,001 m is a point, so the line
+    falls at the ceiling rather than fading out towards the next grid point."""
+    sc = dataclasses.replace(blr2023, altitudes_m=(40000.0,))
+    alts = profile_altitudes(sc)
+    assert 30000.0 in alts and 30001.0 in alts
+    for h, want in ((30000.0, {"range"}), (30001.0, {"empty"})):
+        s400 = [s for s in sc.sites if s.system.id == "S-400/40N6"]
+        assert {hand_regime(s.system, s.effective_antenna_height_m, h, s.lat)
+                for s in s400} == want
+
+
 def test_profile_altitudes_point_count(blr2023):
     assert len(profile_altitudes(blr2023, 60)) >= 60
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least 2"):
         profile_altitudes(blr2023, 1)
 
 
@@ -233,30 +295,267 @@ def test_covered_fraction_nondecreasing_below_every_crossover(blr2023):
 
 
 # --------------------------------------------------------------------------- plot
-def test_plot_profile_figure(profile2023, blr2023):
+def notional(system_id, max_range_km, antenna_height_m, max_altitude_m=20000.0):
+    return System(system_id, "", max_range_km=max_range_km, min_range_km=3.0,
+                  max_altitude_m=max_altitude_m, min_altitude_m=10.0,
+                  antenna_height_m=antenna_height_m, family="Notional")
+
+
+@pytest.fixture(scope="module")
+def crowded():
+    """Notebook 03's screen (one "Notional-MR" system on 12 m and 30 m masts, two sites on the
+    12 m one; Buk-M3; Tor-M2) with more systems crossing over between 220 and 360 m, two of them
+    at the same altitude, and one crossing over at 31 km, near the top of the axis. Altitudes
+    below 10 m and above every ceiling."""
+    cat = default_catalog()
+    mr = notional("Notional-MR", 90.0, 12.0)
+    sites = [
+        Site("Mozyr", mr, 29.25, 52.05),
+        Site("Pinsk", mr, 26.10, 52.11, azimuth_deg=180.0, sector_width_deg=180.0),
+        Site("Stolin", mr, 26.85, 51.89, antenna_height_m=30.0),
+        Site("Gomel", cat["Buk-M3"], 30.98, 52.44),
+        Site("Rechitsa", cat["Tor-M2"], 30.39, 52.36),
+        Site("Luninets", notional("Close-88", 88.0, 12.0), 26.80, 52.25),
+        Site("Kalinkavichy", notional("Close-88b", 88.0, 12.0), 29.33, 52.13),
+        Site("Zhlobin", notional("Close-92", 92.0, 12.0), 30.02, 52.89),
+        Site("Minsk", notional("Edge-750", 750.0, 24.0, 35000.0), 27.56, 53.90),
+    ]
+    return Scenario("Crowded crossovers (NOTIONAL test scenario)", tuple(sites),
+                    altitudes_m=(5.0, 300.0, 1000.0, 50000.0))
+
+
+@pytest.fixture(scope="module")
+def crowded_profile(crowded):
+    return altitude_profile(crowded, points=25)
+
+
+def hand_label(rows):
+    """What the plot should write for systems crossing over at one altitude: '<ids>: 336 m'."""
+    alt = rows[0][1]
+    value = f"{alt:.3g} m" if alt < 1000 else f"{alt / 1000:.3g} km"
+    return f"{', '.join(name for name, _ in rows)}: {value}"
+
+
+def crowded_labels(sc):
+    """The expected crossover labels, from the hand bisection; the one system on two masts named
+    with its mast, the two systems alike in one label."""
+    at = {}
+    for s in sc.sites:
+        h = hand_crossover(s.system.max_range_km, s.effective_antenna_height_m, s.lat,
+                           top=s.system.max_altitude_m)
+        if math.isfinite(h) and h >= 5.0:
+            name = s.system.id
+            if name == "Notional-MR":
+                name += f" ({s.effective_antenna_height_m:g} m mast)"
+            at.setdefault(float(f"{h:.3g}"), {})[name] = h
+    return {hand_label(sorted(names.items())) for names in at.values()}
+
+
+def drawn_texts(fig):
+    """Every piece of text that the figure draws, with its box in pixels: titles, axis labels,
+    legend texts, the crossover labels and the tick labels of ticks inside the view."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes = [a for ax in fig.axes for a in (ax, *ax.child_axes)]
+    ticks, drawn = set(), []
+    for ax in axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            for which, minor in (("major", False), ("minor", True)):
+                locs = axis.get_ticklocs(minor=minor)
+                tks = axis.get_minor_ticks(len(locs)) if minor else axis.get_major_ticks(len(locs))
+                for loc, tick in zip(locs, tks):
+                    ticks |= {id(tick.label1), id(tick.label2)}
+                    if lo * (1 - 1e-9) <= loc <= hi * (1 + 1e-9):
+                        drawn += [(which, t, axis) for t in (tick.label1, tick.label2)
+                                  if t.get_visible()]
+    drawn += [("text", t, None) for t in fig.findobj(Text) if id(t) not in ticks]
+    return [(kind, t, t.get_window_extent(renderer), axis) for kind, t, axis in drawn
+            if t.get_visible() and t.get_text().strip()]
+
+
+def overlap(a, b, tol=0.5):
+    return (min(a.x1, b.x1) - max(a.x0, b.x0) > tol) and (min(a.y1, b.y1) - max(a.y0, b.y0) > tol)
+
+
+def check_layout(fig):
+    """No drawn text overlaps another or leaves the figure; the legends stand beside the data;
+    no crossover leader runs through a label. Returns the drawn texts."""
+    texts = drawn_texts(fig)
+    page = fig.bbox
+    for _, t, box, _ in texts:
+        assert page.x0 - 0.5 <= box.x0 and box.x1 <= page.x1 + 0.5, t.get_text()
+        assert page.y0 - 0.5 <= box.y0 and box.y1 <= page.y1 + 0.5, t.get_text()
+    for i, (_, a, box_a, _) in enumerate(texts):
+        for _, b, box_b, _ in texts[i + 1:]:
+            assert not overlap(box_a, box_b), (a.get_text(), b.get_text())
+    renderer = fig.canvas.get_renderer()
+    legends = [ax.get_legend() for ax in fig.axes]
+    assert all(legends)
+    for legend in legends:
+        frame = legend.get_window_extent(renderer)
+        for ax in fig.axes:
+            assert not overlap(frame, ax.get_window_extent(renderer), tol=0.0), \
+                [t.get_text() for t in legend.get_texts()]
+        for kind, t, box, axis in texts:
+            if t.get_gid() == "crossover-label" or t is fig._suptitle:
+                assert not overlap(frame, box), t.get_text()
+    labels = [(t, box) for _, t, box, _ in texts if t.get_gid() == "crossover-label"]
+    leaders = [ln for ln in fig.axes[0].get_lines() if ln.get_gid() == "crossover-leader"]
+    assert len(leaders) == len(labels)
+    for leader in leaders:
+        x = fig.axes[0].transData.transform((leader.get_xdata()[0], 1.0))[0]
+        ext = leader.get_window_extent(renderer)
+        crossed = [t.get_text() for t, box in labels
+                   if box.x0 - 0.5 < x < box.x1 + 0.5 and ext.y1 > box.y0 + 0.5
+                   and ext.y0 < box.y1 - 0.5]
+        assert not crossed, crossed  # a leader rises beside its own label, never through it
+    return texts
+
+
+def x_tick_labels(texts, ax):
+    """The drawn major tick labels of the x axis of ``ax``, left to right."""
+    return [t.get_text() for kind, t, box, axis in sorted(texts, key=lambda r: r[2].x0)
+            if kind == "major" and axis is ax.xaxis]
+
+
+@pytest.fixture()
+def agg():
     import matplotlib
     import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
 
     matplotlib.use("Agg")
+    yield plt
+    plt.close("all")
+
+
+def test_plot_profile_figure(agg, profile2023, blr2023):
+    from matplotlib.figure import Figure
+
     fig = plot_profile(profile2023, title="t")
-    try:
-        assert isinstance(fig, Figure)
-        ax = fig.axes[0]
-        assert ax.get_xscale() == "log"
-        labels = [ln.get_label() for ln in ax.get_lines()]
-        assert len(labels) == 4
-        for zone in ("BLR", *SECTORS):
-            assert sum(lbl.startswith(zone + " ") for lbl in labels) == 1
-    finally:
-        plt.close(fig)
-    # With the crossovers: one dotted line more for each inside 10 m .. 30 km (S-300PS ~176 m,
-    # 48N6DM ~3.1 km, 40N6 ~8.5 km; Tor-M2's ~3 m is below the axis).
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    labels = [ln.get_label() for ln in ax.get_lines()]
+    assert len(labels) == 4
+    for zone in ("BLR", *SECTORS):
+        assert sum(lbl.startswith(zone + " ") for lbl in labels) == 1
+    check_layout(fig)
+    # With the crossovers: one dotted line in each panel for each inside 10 m .. 30 km (S-300PS
+    # ~176 m, 48N6DM ~3.1 km, 40N6 ~8.5 km; Tor-M2's ~3 m is below the axis), and one label.
     fig = plot_profile(profile2023, crossover=crossovers(blr2023))
-    try:
-        assert len(fig.axes[0].get_lines()) == 4 + 3
-    finally:
-        plt.close(fig)
+    for panel in fig.axes:
+        assert len([ln for ln in panel.get_lines() if ln.get_gid() == "crossover"]) == 3
+
+
+@pytest.mark.parametrize("feet", [False, True])
+@pytest.mark.parametrize("dpi", [100, 120])
+def test_plot_profile_belarus_2023_layout(agg, profile2023, blr2023, feet, dpi):
+    fig = plot_profile(profile2023, title=blr2023.name, crossover=crossovers(blr2023), feet=feet)
+    fig.set_dpi(dpi)
+    texts = check_layout(fig)
+    got = sorted(t.get_text() for _, t, _, _ in texts if t.get_gid() == "crossover-label")
+    assert got == sorted(hand_label([(s, h)]) for s, h in (
+        ("S-300PS", hand_crossover(75.0, 24.0, blr_lat(blr2023, "S-300PS"))),
+        ("S-400/48N6DM", hand_crossover(250.0, 24.0, blr_lat(blr2023, "S-400/48N6DM"))),
+        ("S-400/40N6", hand_crossover(400.0, 24.0, blr_lat(blr2023, "S-400/40N6")))))
+    assert got == ["S-300PS: 176 m", "S-400/40N6: 8.46 km", "S-400/48N6DM: 3.1 km"]
+    ax, axr = fig.axes
+    assert x_tick_labels(texts, axr) == ["10 m", "100 m", "1 km", "10 km"]
+    assert x_tick_labels(texts, ax) == []  # shared with the regime panel
+    assert axr.get_xlabel() == "target altitude above the radar's ground"
+    assert bool(ax.child_axes) == feet
+    title = fig._suptitle
+    assert title.get_text() == blr2023.name
+    # the title stands above everything else
+    box = title.get_window_extent()
+    assert all(b.y1 <= box.y0 + 0.5 for _, t, b, _ in texts if t is not title)
+
+
+def blr_lat(sc, system_id):
+    return next(s.lat for s in sc.sites if s.system.id == system_id)
+
+
+def test_plot_profile_feet_axis(agg, profile2023):
+    fig = plot_profile(profile2023, feet=True)
+    texts = check_layout(fig)
+    ax = fig.axes[0]
+    (top,) = ax.child_axes
+    # 10 m = 32.8 ft .. 30 km = 98,425 ft
+    assert x_tick_labels(texts, top) == ["100 ft", "1,000 ft", "10,000 ft"]
+    renderer = fig.canvas.get_renderer()
+    for kind, t, box, axis in texts:
+        if t.axes is top and kind == "major":
+            feet = float(t.get_text().removesuffix(" ft").replace(",", ""))
+            x = ax.transData.transform((feet * 0.3048, 1.0))[0]
+            assert (box.x0 + box.x1) / 2 == pytest.approx(x, abs=0.5), t.get_text()
+    x1000 = next(t for _, t, _, _ in texts if t.get_text() == "1,000 ft")
+    assert x1000.get_window_extent(renderer).x0 < ax.transData.transform((304.8, 1))[0] < \
+        x1000.get_window_extent(renderer).x1
+
+
+@pytest.mark.parametrize("dpi", [72, 100, 120, 200])
+def test_plot_profile_crowded_crossovers(agg, crowded, crowded_profile, dpi):
+    """Notebook 03's two "Notional-MR" masts, two systems crossing over at one altitude, six
+    labels within 220..360 m, one at 31 km near the end of the axis; with the crossover table
+    given twice, as when the same sites are listed twice: one label per crossover. Laid out at
+    100 dpi, drawn at any: Agg's text at 7.5 pt is 10 % wider at 120 dpi than at 100."""
+    cross = crossovers(crowded)
+    assert (cross.system == "Notional-MR").sum() == 2
+    doubled = pd.concat([cross, cross], ignore_index=True)
+    want = crowded_labels(crowded)
+    assert len(want) == 6
+    assert "Close-88, Close-88b: 319 m" in want
+    assert {"Notional-MR (12 m mast): 337 m", "Notional-MR (30 m mast): 267 m"} <= want
+    for feet in (False, True):
+        fig = plot_profile(crowded_profile, title=crowded.name, crossover=doubled, feet=feet)
+        fig.set_dpi(dpi)
+        texts = check_layout(fig)
+        got = [t.get_text() for _, t, _, _ in texts if t.get_gid() == "crossover-label"]
+        assert sorted(got) == sorted(want)
+        ax, axr = fig.axes
+        assert len([ln for ln in ax.get_lines() if ln.get_gid() == "crossover"]) == 6
+        # 5 m .. 50 km
+        assert x_tick_labels(texts, axr) == ["10 m", "100 m", "1 km", "10 km"]
+        if feet:
+            assert x_tick_labels(texts, ax.child_axes[0]) == \
+                ["100 ft", "1,000 ft", "10,000 ft", "100,000 ft"]
+
+
+def test_profile_has_a_row_for_every_scenario_altitude(crowded, crowded_profile):
+    """5 m is below the 10 m grid, 50 km above every ceiling (Buk-M3 and Edge-750: 35 km):
+    rows all the same, with nothing covered at 50 km nor 1 m above the top ceiling."""
+    alts = set(crowded_profile.altitude_m)
+    assert set(crowded.altitudes_m) <= alts
+    assert min(alts) == 5.0 and max(alts) == 50000.0
+    for h in (35001.0, 50000.0):
+        rows = crowded_profile[crowded_profile.altitude_m == h]
+        assert len(rows) == 4
+        assert (rows.n_empty == len(crowded.sites)).all() and (rows.covered_fraction == 0).all()
+    at_top = crowded_profile[crowded_profile.altitude_m == 35000.0]
+    assert (at_top.n_range == 2).all() and (at_top.covered_fraction > 0).any()
+
+
+def test_plot_profile_names_what_a_log_axis_cannot_show(agg, blr2023):
+    prof = altitude_profile(blr2023, [0.0, 50.0, 1000.0])
+    fig = plot_profile(prof)
+    check_layout(fig)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert "not on the log axis:\n0 m" in legend
+    assert fig.axes[0].get_xlim() == (50.0, 1000.0)
+    with pytest.raises(ValueError, match="no altitude above 0 m"):
+        plot_profile(prof[prof.altitude_m == 0.0])
+
+
+def test_plot_profile_one_altitude(agg, blr2023):
+    """One altitude: a decade around it, with one labelled tick."""
+    fig = plot_profile(altitude_profile(blr2023, [1000.0]))
+    texts = check_layout(fig)
+    lo, hi = fig.axes[0].get_xlim()
+    assert hi / lo == pytest.approx(10.0)
+    assert x_tick_labels(texts, fig.axes[1]) == ["1 km"]
 
 
 # --------------------------------------------------------------------------- CLI
@@ -321,3 +620,44 @@ def test_cli_profile_txt_exits_2(one_site, tmp_path):
     lines = res.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("adcov: error: ") and ".txt" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.toml"]
+
+
+@pytest.mark.parametrize("suffix", ["svg", "pdf"])
+def test_cli_profile_vector_outputs_are_valid_and_the_same_each_run(one_site, tmp_path, suffix):
+    import xml.etree.ElementTree as ET
+
+    runs = []
+    for name in ("a", "b"):
+        out = tmp_path / f"{name}.{suffix}"
+        res = run("profile", one_site, "-o", out, "--points", 25, "--feet")
+        assert res.exit_code == 0, res.output
+        runs.append(out.read_bytes())
+    data = runs[0]
+    if suffix == "svg":
+        assert ET.fromstring(data).tag == "{http://www.w3.org/2000/svg}svg"
+    else:
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+        assert b"/CreationDate" not in data
+    assert runs[0] == runs[1]
+
+
+def test_cli_profile_feet_is_for_plots(one_site, tmp_path):
+    out = tmp_path / "x.csv"
+    res = run("profile", one_site, "-o", out, "--feet")
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [
+        "adcov: error: --feet: adds a feet axis to a plot (png, svg, pdf); the CSV is in metres"]
+    assert not out.exists()
+    res = run("profile", one_site, "-o", tmp_path / "x.png", "--points", 25, "--feet")
+    assert res.exit_code == 0, res.output
+
+
+def test_cli_profile_keeps_altitudes_outside_the_grid(one_site, tmp_path):
+    """--altitudes below 10 m and above the 27 km ceiling are rows of the CSV, as --help says."""
+    out = tmp_path / "x.csv"
+    res = run("profile", one_site, "-o", out, "--points", 25, "--altitudes", "0,5,100000ft")
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    alts = sorted({float(r["altitude_m"]) for r in rows})
+    assert alts[:2] == [0.0, 5.0] and alts[-1] == 30480.0
+    assert {10.0, 27000.0, 27001.0} <= set(alts)

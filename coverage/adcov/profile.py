@@ -1,13 +1,15 @@
 """Altitude profiles: how coverage falls off as targets fly lower.
 
 Covered fraction of the region and of each sector zone against target altitude, on a log scale
-from 10 m to the highest ceiling of the scenario's systems. Below a system's *crossover altitude*
-its envelope is limited by the radar horizon; above it, by the missile's slant range. The
-profile reports, per altitude, how many envelopes are in each regime, and per system the
-crossover altitude itself.
+from 10 m to the highest ceiling of the scenario's systems, extended to every altitude the
+scenario itself lists. Below a system's *crossover altitude* its envelope is limited by the
+radar horizon; above it, by the missile's slant range. The profile reports, per altitude, how
+many envelopes are in each regime, and per system the crossover altitude itself.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -28,15 +30,89 @@ PROFILE_COLUMNS = ("altitude_m", "zone", "zone_kind", "covered_fraction", "cover
 
 
 def profile_altitudes(scenario, points: int = 30) -> np.ndarray:
-    """Log-spaced altitudes from 10 m to the highest ceiling among the scenario's systems, with
-    the scenario's own altitudes added. [m]"""
+    """Log-spaced target altitudes over the scenario's vertical extent, with every altitude of
+    the scenario and the edges of the systems' envelopes added. [m]
+
+    The grid runs from 10 m (:data:`PROFILE_MIN_ALTITUDE_M`) to the highest ceiling among the
+    scenario's systems (at least 100 m), and is extended to take in the scenario's own
+    altitudes: down to the lowest one above 0 m, up to the highest. A scenario altitude of 0 m
+    is kept too, though a log axis cannot show it.
+
+    Coverage falls off a cliff at a system's ceiling and floor, so each ceiling and floor inside
+    the range is a point, and so is the first altitude beyond it (1 m above a ceiling, 0.1 m
+    below a floor): a line through the points then drops where the coverage does, instead of
+    fading out between two grid points. Likewise the envelopes change regime at each
+    crossover altitude (:func:`crossover_altitude_m`), so each (system, antenna height) adds
+    a point 0.5 m below its sites' lowest crossover and one 0.5 m above their highest (the
+    sites' latitudes move it by about a metre), each on the 0.1 m grid: the regime counts then
+    step at the crossover instead of sliding between two grid points.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    points : int, default 30
+        Number of log-spaced altitudes, before the scenario's own are added. [-]
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted distinct altitudes: grid points rounded to 0.1 m (to 3 significant digits below
+        10 m), the others exact. [m]
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> from adcov.scenario import Scenario
+    >>> sc = Scenario.builtin("belarus-2023")  # ceilings up to 30 km
+    >>> alts = profile_altitudes(sc)
+    >>> float(alts[0]), float(alts[-1])
+    (10.0, 30000.0)
+    >>> all(a in alts for a in (10000, 10001, 27000, 27001))  # ceilings and 1 m above them
+    True
+    >>> alts = profile_altitudes(replace(sc, altitudes_m=(0, 5, 300, 40000)))
+    >>> float(alts[0]), float(alts[1]), float(alts[-1])
+    (0.0, 5.0, 40000.0)
+    >>> all(a in alts for a in (9.9, 10, 30000, 30001))  # the 10 m floor, the 30 km ceiling
+    True
+    >>> [float(a) for a in alts if 175 < a < 178]  # either side of S-300PS's 176.3 m crossover
+    [175.7, 176.9]
+    """
     if points < 2:
-        raise ValueError("points must be at least 2")
-    top = max(s.system.max_altitude_m for s in scenario.sites)
-    alts = np.geomspace(PROFILE_MIN_ALTITUDE_M, max(top, PROFILE_MIN_ALTITUDE_M * 10), points)
-    alts = np.round(alts, 1)
-    extra = [a for a in scenario.altitudes_m if PROFILE_MIN_ALTITUDE_M <= a <= alts[-1]]
-    return np.unique(np.concatenate([alts, extra]))
+        raise ValueError(f"points must be at least 2 (got {points})")
+    ceiling = max(s.system.max_altitude_m for s in scenario.sites)
+    own = np.asarray(scenario.altitudes_m, dtype=float)
+    lo = min([PROFILE_MIN_ALTITUDE_M, *own[own > 0]])
+    hi = max([ceiling, PROFILE_MIN_ALTITUDE_M * 10, *own])
+    grid = np.geomspace(lo, hi, points)
+    # 0.1 m is finer than any altitude figure, but too coarse for a grid below 10 m
+    digits = np.maximum(1, 2 - np.floor(np.log10(grid))).astype(int)
+    grid = np.array([round(a, d) for a, d in zip(grid, digits)])
+    grid[0], grid[-1] = lo, hi
+    edges = []
+    for system in {s.system for s in scenario.sites}:
+        top, floor = system.max_altitude_m, system.min_altitude_m
+        edges += [a for a in (top, top + 1.0) if lo <= a <= hi]
+        edges += [a for a in (floor - 0.1, floor) if lo < floor and lo <= a <= hi]
+    for found in _site_crossovers(scenario).values():
+        found = [c for c in found if np.isfinite(c)]
+        if found:
+            below = math.floor((min(found) - 0.5) * 10.0) / 10.0
+            above = math.ceil((max(found) + 0.5) * 10.0) / 10.0
+            edges += [a for a in (below, above) if lo <= a <= hi]
+    return np.unique(np.concatenate([grid, own, edges]))
+
+
+def _site_crossovers(scenario) -> dict:
+    """(system id, antenna height) -> the crossover altitude of each of its sites. [m]"""
+    at = {}
+    for s in scenario.sites:
+        key = (s.system.id, s.effective_antenna_height_m)
+        found = at.setdefault(key, {})
+        if s.lat not in found:
+            found[s.lat] = crossover_altitude_m(
+                s.system.max_range_km, s.effective_antenna_height_m, s.lat,
+                k_factor=scenario.k_factor, max_altitude_m=s.system.max_altitude_m)
+    return {key: list(found.values()) for key, found in at.items()}
 
 
 def crossover_altitude_m(max_range_km, antenna_height_m, lat_deg, *, k_factor=4 / 3,

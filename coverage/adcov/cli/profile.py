@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..errors import InputError
 from ..formats import PROFILE
 from .options import (Progress, Settings, emit, force_option, format_option, output_option,
                       pass_settings, require, resolve_scenario, scenario_options, target,
@@ -18,11 +19,14 @@ from .options import (Progress, Settings, emit, force_option, format_option, out
                "standard output with -f.", required=True)
 @format_option(PROFILE, default=None)
 @click.option("--points", type=click.IntRange(25, 400), default=30, show_default=True,
-              help="Log-spaced altitudes from 10 m to the highest ceiling (the scenario's own "
-                   "altitudes are added).")
+              help="Log-spaced altitudes from 10 m to the highest ceiling, stretched to take in "
+                   "the scenario's own altitudes, which are added.")
+@click.option("--feet", is_flag=True,
+              help="Add an altitude axis in feet on top of the plot (not for CSV, which is in "
+                   "metres).")
 @scenario_options
 @pass_settings
-def profile(s: Settings, scenario, output, fmt, points, altitudes, region):
+def profile(s: Settings, scenario, output, fmt, points, feet, altitudes, region):
     """Covered fraction against target altitude for the region and each sector, with the
     horizon-limited and range-limited regimes of the envelopes.
 
@@ -30,9 +34,13 @@ def profile(s: Settings, scenario, output, fmt, points, altitudes, region):
     Examples:
       adcov profile belarus-2023 -o profile.png
       adcov profile belarus-2021 -o profile.csv --points 60
+      adcov profile belarus-2023 -o profile.svg --feet --altitudes 100ft,40km
     """
     sc = resolve_scenario(scenario, altitudes=altitudes, region=region)
     out = target(s, output, choices=PROFILE, fmt=fmt, default=None, inputs=sc.input_paths)
+    if out.fmt == "csv" and feet:
+        raise InputError("adds a feet axis to a plot (png, svg, pdf); the CSV is in metres",
+                         entry="--feet")
     if out.fmt != "csv":
         require("matplotlib", "plot")
     from ..profile import altitude_profile, crossovers
@@ -46,12 +54,20 @@ def profile(s: Settings, scenario, output, fmt, points, altitudes, region):
         return
     import io
 
+    import matplotlib
+    import matplotlib.pyplot as plt
+
     from ..render.plots import plot_profile
 
-    fig = plot_profile(prof, title=sc.name, crossover=crossovers(sc))
+    fig = plot_profile(prof, title=sc.name, crossover=crossovers(sc), feet=feet)
     buf = io.BytesIO()
-    # No creator/date entries: the same profile gives the same bytes whatever the version.
+    # No creator/date entries, and SVG ids from a fixed salt rather than a random one: the same
+    # profile gives the same bytes on every run and whatever the version.
     meta = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
             "pdf": {"CreationDate": None, "Creator": None, "Producer": None}}[out.fmt]
-    fig.savefig(buf, format=out.fmt, dpi=120, metadata=meta)
+    try:
+        with matplotlib.rc_context({"svg.hashsalt": "adcov profile"}):
+            fig.savefig(buf, format=out.fmt, dpi=120, metadata=meta)
+    finally:
+        plt.close(fig)
     emit(out, buf.getvalue())
