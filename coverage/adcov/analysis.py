@@ -59,6 +59,8 @@ class AltitudeStats:
         Rows of the zone and per-site tables.
     gaps : Mapping
         Zone name -> its gaps (uncovered polygons over ``min_gap_km2``), largest first.
+    lon0, lat0 : float
+        Centre of the region's LAEA. [deg]
     """
 
     altitude_m: float
@@ -81,10 +83,13 @@ class AltitudeStats:
         """The area covered by at least ``depth`` envelopes (1: the union), LAEA. [m]"""
         return self.cover.layer(depth)
 
+    lon0: float = 0.0
+    lat0: float = 0.0
+
     @cached_property
     def dead_zones(self):
         """Union of the envelopes' minimum-range holes (LAEA)."""
-        return dead_zone_union(self.polygons)
+        return dead_zone_union(self.envelopes, self.lon0, self.lat0)
 
     @cached_property
     def gap_kinds(self) -> Mapping:
@@ -120,7 +125,7 @@ def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -
             zone_rows=tuple(zone_rows(pieces.frame, cover, pieces.zones, gaps,
                                       scenario=scenario.label)),
             site_rows=tuple(site_rows(pieces.frame, cover, scenario=scenario.label)),
-            gaps=MappingProxyType(gaps)))
+            gaps=MappingProxyType(gaps), lon0=pieces.zones.lon0, lat0=pieces.zones.lat0))
     return Result(scenario=scenario, region_zones=pieces.zones, frame=pieces.frame,
                   altitude_stats=tuple(per_alt), cell_m=pieces.cell_m)
 

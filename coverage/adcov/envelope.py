@@ -111,7 +111,13 @@ class Envelope:
         (from north for a full circle; the last step closes the circle). None: ``outer_km`` in
         every direction. [km]
     altitude_reference : str, default "radar ground"
-        What ``altitude_m`` is measured from.
+        What ``altitude_m`` is measured from: the radar's ground (smooth Earth), ``agl`` (the
+        ground under the target) or ``msl`` (the DEM's datum, about mean sea level).
+    terrain_masked_fraction : float, optional
+        Share of the smooth-Earth envelope's area that terrain hides (None: no DEM). [-]
+    outside_dem_fraction : float, optional
+        Share of the smooth-Earth envelope's area where the DEM has no data, kept as smooth
+        Earth (None: no DEM). [-]
     """
 
     site: str
@@ -132,6 +138,8 @@ class Envelope:
     kind: str = "engagement"
     outer_by_azimuth_km: tuple | None = None
     altitude_reference: str = "radar ground"
+    terrain_masked_fraction: float | None = None
+    outside_dem_fraction: float | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "limited_by", check_limit(self.limited_by))

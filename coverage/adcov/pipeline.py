@@ -7,6 +7,7 @@ altitude profile); what each then measures on the pieces is up to it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,6 +40,8 @@ class Pieces:
         One per altitude, in the order of ``altitudes_m``.
     cell_m : float
         Grid cell size. [m]
+    dem : str or None
+        The DEM the envelopes were masked with (its description), or None.
     """
 
     scenario: object
@@ -46,6 +49,7 @@ class Pieces:
     frame: Frame
     covers: tuple
     cell_m: float
+    dem: str | None = None
 
     @property
     def altitudes_m(self) -> tuple:
@@ -109,10 +113,19 @@ def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
     Pieces
     """
     alts = tuple(float(a) for a in (scenario.altitudes_m if altitudes_m is None else altitudes_m))
-    per_alt = [envelopes(scenario.sites, h, k_factor=scenario.k_factor) for h in alts]
+    mode = getattr(scenario, "mode", "engagement")
+    dem = scenario_dem(scenario)
+    reference = altitude_reference(scenario)
+    if dem is not None and reference == "msl":
+        per_alt = [_msl_envelopes(scenario, h, dem, mode) for h in alts]
+    else:
+        per_alt = [envelopes(scenario.sites, h, k_factor=scenario.k_factor, mode=mode)
+                   for h in alts]
     reach = max((e.outer_km for envs in per_alt for e in envs), default=0.0)
     zones = region_zones(scenario, reach)
     polys = [envelope_polygons(envs, zones.lon0, zones.lat0) for envs in per_alt]
+    if dem is not None:
+        per_alt, polys = _terrain_mask(scenario, dem, reference, alts, per_alt, polys, zones)
     frame = build_frame(zones, np.concatenate(polys) if polys else [], cell_m=cell_m)
     inside = sites_in_region(scenario, zones)
     covers = []
@@ -120,5 +133,93 @@ def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
         covers.append(cut_envelopes(frame, envs, p, altitude_m=h, counts_forward=inside))
         if progress is not None:
             progress(i + 1, len(alts))
-    return Pieces(scenario, zones, frame, tuple(covers), float(cell_m))
+    return Pieces(scenario, zones, frame, tuple(covers), float(cell_m),
+                  dem.describe() if dem is not None else None)
 
+
+
+# ------------------------------------------------------------------------------ terrain
+@lru_cache(maxsize=4)
+def _open_dem(sources: tuple):
+    from .terrain import DEM
+
+    return DEM.open(list(sources) if len(sources) > 1 else sources[0])
+
+
+def scenario_dem(scenario):
+    """The scenario's DEM (opened once per set of files), or None without one."""
+    terrain = getattr(scenario, "terrain", None)
+    if not terrain:
+        return None
+    return _open_dem(tuple(str(p) for p in terrain))
+
+
+def altitude_reference(scenario) -> str:
+    """What target altitudes are measured from: ``agl`` or ``msl`` with a DEM (default
+    ``agl``), the radar's ground without one."""
+    if not getattr(scenario, "terrain", None):
+        return "radar ground"
+    return getattr(scenario, "altitude_reference", None) or "agl"
+
+
+def _msl_envelopes(scenario, altitude_m, dem, mode):
+    """Envelopes for a target at ``altitude_m`` above the DEM's datum: each site's smooth-Earth
+    envelope is computed for the height above its own ground (the radar's ground height comes
+    from the DEM; where the target is below it, from 0 m)."""
+    out = []
+    ground = dem.sample([s.lon for s in scenario.sites], [s.lat for s in scenario.sites])
+    for site, g in zip(scenario.sites, np.atleast_1d(ground)):
+        above = altitude_m - (float(g) if np.isfinite(g) else 0.0)
+        env = envelopes([site], max(above, 0.0), k_factor=scenario.k_factor, mode=mode)[0]
+        out.append(dataclasses.replace(env, altitude_m=float(altitude_m),
+                                       altitude_reference="msl"))
+    return out
+
+
+def _terrain_mask(scenario, dem, reference, alts, per_alt, polys, zones):
+    """Each envelope minus what the DEM hides of it, with the hidden and no-data shares."""
+    from .models.terrain import hidden_region, mask_polygon, polar_shares
+    from .errors import InputError
+    from .terrain import mvh_field
+
+    # One field per place and antenna height, as far as any altitude's envelope reaches.
+    reach: dict = {}
+    for envs in per_alt:
+        for e in envs:
+            key = (e.lon, e.lat, e.antenna_height_m)
+            reach[key] = max(reach.get(key, 0.0), e.outer_km)
+    fields = {}
+    for key, r_km in reach.items():
+        if r_km <= 0:
+            continue
+        try:
+            fields[key] = mvh_field(dem, key[0], key[1], antenna_height_m=key[2],
+                                    max_range_km=r_km * 1.001 + 0.5, k_factor=scenario.k_factor)
+        except InputError:
+            fields[key] = None  # the site itself is outside the DEM: smooth Earth there
+    out_envs, out_polys = [], []
+    for h, envs, ps in zip(alts, per_alt, polys):
+        new_e, new_p = [], np.empty(len(envs), dtype=object)
+        for i, (e, p) in enumerate(zip(envs, ps)):
+            field = fields.get((e.lon, e.lat, e.antenna_height_m))
+            ref = reference
+            if e.empty or field is None:
+                new_p[i] = p
+                new_e.append(dataclasses.replace(
+                    e, altitude_reference=ref, terrain_masked_fraction=0.0,
+                    outside_dem_fraction=0.0 if e.empty else 1.0))
+                continue
+            hidden = hidden_region(field, h, reference=ref,
+                                   max_range_m=e.outer_km * 1000.0 + field.range_step_m,
+                                   lon0=zones.lon0, lat0=zones.lat0)
+            masked = mask_polygon(p, hidden)
+            smooth_area = p.area
+            new_p[i] = masked
+            new_e.append(dataclasses.replace(
+                e, altitude_reference=ref,
+                terrain_masked_fraction=float(max(0.0, 1.0 - masked.area / smooth_area))
+                if smooth_area > 0 else 0.0,
+                outside_dem_fraction=polar_shares(field, e)))
+        out_envs.append(new_e)
+        out_polys.append(new_p)
+    return out_envs, out_polys

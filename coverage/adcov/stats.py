@@ -10,11 +10,13 @@ The columns of the zone table, the per-site table and the overlap table are defi
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import shapely
 
+from .envelope import envelope_polygons
 from .overlay import MAX_DEPTH, Cover, Frame, ZonePieces
 
 __all__ = [
@@ -310,11 +312,15 @@ def overlap_rows(frame: Frame, cover: Cover, *, scenario: str) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------ gap kinds
-def dead_zone_union(polygons):
-    """Union of the minimum-range holes of full-circle envelopes (LAEA polygons)."""
-    holes = [shapely.Polygon(ring) for g in polygons if not g.is_empty
-             for part in shapely.get_parts(g) for ring in part.interiors]
-    return shapely.union_all(holes) if holes else _EMPTY
+def dead_zone_union(envelopes, lon0: float, lat0: float):
+    """Union of the envelopes' minimum-range holes: the disc (or sector) inside each inner
+    radius, in the LAEA centred on (lon0, lat0). Built from the radii, not from the polygons'
+    holes, which terrain masking adds to."""
+    discs = [dataclasses.replace(e, outer_km=e.inner_km, inner_km=0.0, outer_by_azimuth_km=None)
+             for e in envelopes if not e.empty and e.inner_km > 0]
+    if not discs:
+        return _EMPTY
+    return shapely.union_all(envelope_polygons(discs, lon0, lat0))
 
 
 def gap_kind(gap, dead_zones) -> str:
