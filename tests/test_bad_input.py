@@ -1,4 +1,5 @@
-"""Bad input, table-driven: every way a scenario, CSV or GeoJSON sites file can be wrong.
+"""Bad input, table-driven: every way a scenario, CSV, GeoJSON or GeoPackage sites file can be
+wrong, read through a scenario's ``sites_file`` or given directly where a scenario is expected.
 
 Every case must end the same way (README "Using it", DESIGN.md 4.2): exit status 2, exactly one
 line on standard error that starts with ``adcov: error: `` and names the file, the entry and the
@@ -24,6 +25,7 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +91,28 @@ def fc(*features, **over) -> str:
     return json.dumps(doc)
 
 
+def gpkg(crs="EPSG:4326", **layers):
+    """A GeoPackage's bytes, made when a case is built: layer name -> list of (geometry as
+    WKT, attributes)."""
+    def make() -> bytes:
+        import geopandas as gpd
+        import pyogrio
+        import shapely
+
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / "x.gpkg"
+            for name, feats in layers.items():
+                gdf = gpd.GeoDataFrame([a for _, a in feats],
+                                       geometry=[shapely.from_wkt(g) for g, _ in feats], crs=crs)
+                pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG")
+            return path.read_bytes()
+    return make
+
+
+POINT = ("POINT (27.56 53.9)", {"name": "A", "system": "Tor-M2"})
+SQUARE = "POLYGON ((27 53, 28 53, 28 54, 27 53))"
+
+
 def junk(seed: int, n: int = 512) -> bytes:
     """Random bytes, a NUL among them."""
     rnd = random.Random(seed)
@@ -117,6 +141,8 @@ class Case:
         for rel, content in self.files.items():
             p = root / rel
             p.parent.mkdir(parents=True, exist_ok=True)
+            if callable(content):
+                content = content()
             if content is DIRECTORY:
                 p.mkdir()
             elif isinstance(content, bytes):
@@ -143,6 +169,26 @@ def G(text, entry, value=None, **kw) -> Case:
                 named="sites.geojson", **kw)
 
 
+def P(content, entry, value=None, **kw) -> Case:
+    """A scenario whose sites come from sites.gpkg."""
+    return Case({"scenario.toml": csv_scen("sites.gpkg"), "sites.gpkg": content}, entry, value,
+                named="sites.gpkg", **kw)
+
+
+def S(content, entry, value=None, name="sites.csv", **kw) -> Case:
+    """A sites file given directly where a scenario is expected."""
+    return Case({name: content}, entry, value, named=name, arg=name, **kw)
+
+
+def prop(toml_table: str) -> str:
+    """One [[sites]] table with a properties table (raw TOML)."""
+    return site(properties=toml_table)
+
+
+def crs(name) -> dict:
+    return {"type": "name", "properties": {"name": name}}
+
+
 TWO_SITES = site(name='"Twin"') + site(name='" Twin "', lon="27.0")
 SECTORS = '[sectors]\nwest = ["POL", "LTU", "LVA"]\nsouth = ["UKR"]\neast = ["RUS"]\n'
 
@@ -156,7 +202,10 @@ CASES: dict[str, Case] = {
     "toml-unknown-key-with-terminal-escape": T(scen(**{'"evil\\u001b[2J"': "1"}), "evil", "1"),
     "toml-unknown-key-with-backspaces": T(scen(**{'"evil\\b\\b\\b\\bgood"': "1"}), "evil", "1"),
     "toml-region-integer": T(scen(region="5"), "region", "5"),
-    "toml-region-lowercase": T(scen(region='"blr"'), "region", "'blr'"),
+    "toml-region-unknown-country-name": T(scen(region='"Atlantis"'), "region", "'Atlantis'"),
+    "toml-region-misspelt-country-name": T(scen(region='"Belarsu"'), "region", "'Belarsu'",
+                                           message="did you mean BLR (Belarus)"),
+    "toml-region-misspelt-lowercase-code": T(scen(region='"blrr"'), "region", "'blrr'"),
     "toml-description-integer": T(scen(description="5"), "description", "5"),
     "toml-altitudes-scalar": T(scen(altitudes_m="1000"), "altitudes_m", "1000"),
     "toml-altitudes-empty": T(scen(altitudes_m="[]"), "altitudes_m", "[]"),
@@ -243,6 +292,36 @@ CASES: dict[str, Case] = {
     "toml-site-name-empty": T(scen(site_tables=site(name='""')), "sites[0].name", "''"),
     "toml-site-source-integer": T(scen(site_tables=site(source="5")), "sites[0].source", "5"),
     "toml-duplicate-names-after-strip": T(scen(site_tables=TWO_SITES), "sites[1].name", "'Twin'"),
+    "toml-site-mgrs-key": T(scen(site_tables=site(lon=None, lat=None, mgrs='"35UNV3679572540"')),
+                            "sites[0].mgrs", "'35UNV3679572540'"),
+    "toml-site-properties-misspelt": T(scen(site_tables=site(propreties='{ unit = "x" }')),
+                                       "sites[0].propreties", "{'unit': 'x'}"),
+    "toml-site-properties-not-a-table": T(scen(site_tables=prop('"1st bn"')),
+                                          "sites[0].properties", "'1st bn'"),
+    "toml-site-property-list": T(scen(site_tables=prop("{ ids = [1, 2] }")),
+                                 "sites[0].properties.ids", "[1, 2]"),
+    "toml-site-property-table": T(scen(site_tables=prop("{ unit = { id = 1 } }")),
+                                  "sites[0].properties.unit", "{'id': 1}"),
+    "toml-site-property-date": T(scen(site_tables=prop("{ since = 2020-01-02 }")),
+                                 "sites[0].properties.since", "datetime.date(2020, 1, 2)"),
+    "toml-site-property-nan": T(scen(site_tables=prop("{ strength = nan }")),
+                                "sites[0].properties.strength", "nan"),
+    "toml-site-property-10e400-integer": T(scen(site_tables=prop(f"{{ n = {HUGE_INT} }}")),
+                                           "sites[0].properties.n", "1000000000"),
+    "toml-site-property-empty": T(scen(site_tables=prop('{ unit = " " }')),
+                                  "sites[0].properties.unit", "' '"),
+    "toml-site-property-control-char": T(scen(site_tables=prop('{ unit = "a\\u0007b" }')),
+                                         "sites[0].properties.unit", "'a\\x07b'"),
+    "toml-site-property-2001-chars": T(scen(site_tables=prop('{ unit = "' + "x" * 2001 + '" }')),
+                                       "sites[0].properties.unit", "'xxxxxxxx"),
+    "toml-site-property-name-with-tab": T(scen(site_tables=prop('{ "a\\tb" = 1 }')),
+                                          "sites[0].properties.a", "'a\\tb'"),
+    "toml-site-property-named-like-a-site-key": T(scen(site_tables=prop("{ Lat = 5 }")),
+                                                  "sites[0].properties.Lat", "'Lat'"),
+    "toml-site-property-named-like-an-alias": T(scen(site_tables=prop('{ type = "SAM" }')),
+                                                "sites[0].properties.type", "'type'"),
+    "toml-site-property-twice": T(scen(site_tables=prop('{ unit = "a", Unit = "b" }')),
+                                  "sites[0].properties.Unit", "'Unit'"),
     "toml-sites-and-sites-file": Case({"scenario.toml": scen(sites_file='"sites.csv"'),
                                        "sites.csv": CSV_HEAD + "A,Tor-M2,27.5,53.9\n"},
                                       "sites_file", "'sites.csv'"),
@@ -250,6 +329,8 @@ CASES: dict[str, Case] = {
     "toml-sites-file-txt": Case({"scenario.toml": csv_scen("sites.txt"),
                                  "sites.txt": CSV_HEAD + "A,Tor-M2,27.5,53.9\n"},
                                 "sites_file", "'sites.txt'"),
+    "toml-sites-file-xlsx": Case({"scenario.toml": csv_scen("sites.xlsx"), "sites.xlsx": junk(3)},
+                                 "sites_file", "'sites.xlsx'"),
     "toml-sites-file-missing": Case({"scenario.toml": csv_scen("nowhere/sites.csv")}, None,
                                     named="nowhere/sites.csv", message="not found"),
     "toml-sites-file-is-a-directory": Case({"scenario.toml": csv_scen("sites.csv"),
@@ -266,12 +347,66 @@ CASES: dict[str, Case] = {
     "file-missing-in-missing-folder": Case({}, None, arg="gone/scenario.toml",
                                            named="gone/scenario.toml", message="not found"),
     # ---- CSV sites file
-    "csv-unknown-column": C("name,system,lon,latitude\nA,Tor-M2,27.5,53.9\n", "header",
-                            "'latitude'"),
+    "csv-two-columns-give-lat": C("name,system,lon,lat,Latitude\nA,Tor-M2,27.5,53.9,53.9\n",
+                                  "header", "'Latitude'", message="'lat' and 'Latitude'"),
+    "csv-two-columns-give-name": C("Site,name,system,lon,lat\nA,B,Tor-M2,27.5,53.9\n", "header",
+                                   "'name'", message="'Site' and 'name'"),
+    "csv-property-column-twice": C("name,system,lon,lat,unit,UNIT\nA,Tor-M2,27.5,53.9,a,b\n",
+                                   "header", "'UNIT'"),
+    "csv-property-column-name-control-char": C("name,system,lon,lat,un\x07it\n"
+                                               "A,Tor-M2,27.5,53.9,a\n", "header",
+                                               "'un\\x07it'"),
+    "csv-property-column-name-201-chars": C(f"name,system,lon,lat,{'p' * 201}\n"
+                                            "A,Tor-M2,27.5,53.9,a\n", "header", "'pppppppp"),
+    "csv-unnamed-column-with-values": C("name,system,lon,lat,\nA,Tor-M2,27.5,53.9,stray\n",
+                                        "header", "'stray'"),
+    "csv-only-empty-cells": C(",,,\n,,,\n", None, message="no header"),
     "csv-missing-column": C("name,system,lon\nA,Tor-M2,27.5\n", "header", "'lat'"),
     "csv-column-twice": C("name,system,lon,lat,lat\nA,Tor-M2,27.5,53.9,53.9\n", "header"),
-    "csv-semicolons": C("name;system;lon;lat\nA;Tor-M2;27.5;53.9\n", "header",
-                        "'name;system;lon;lat'"),
+    "csv-semicolons-column-missing": C("name;system;lon\nA;Tor-M2;27,5\n", "header", "'lat'"),
+    "csv-tabs-lat-text": C("name\tsystem\tlon\tlat\nA\tTor-M2\t27.5\tabc\n",
+                           "row 1 (line 2).lat", "'abc'"),
+    "csv-semicolons-extra-cells": C("name;system;lon;lat\nA;Tor-M2;27,5;53,9;surplus\n",
+                                    "row 1 (line 2)", "['surplus']"),
+    "csv-dms-latitude-letter-in-lon": C(CSV_HEAD + "A,Tor-M2,53°54'N,27.5\n", "row 1 (line 2).lon",
+                                        "\"53°54'N\"", message="latitude hemisphere"),
+    "csv-dms-longitude-letter-in-lat": C(CSV_HEAD + "A,Tor-M2,27.5,27 33 E\n",
+                                         "row 1 (line 2).lat", "'27 33 E'"),
+    "csv-dms-minutes-60": C(CSV_HEAD + "A,Tor-M2,27.5,53°60'N\n", "row 1 (line 2).lat",
+                            "\"53°60'N\"", message="minutes of 60 or more"),
+    "csv-dms-seconds-60": C(CSV_HEAD + "A,Tor-M2,27.5,53 54 60 N\n", "row 1 (line 2).lat",
+                            "'53 54 60 N'", message="seconds of 60 or more"),
+    "csv-dms-two-hemispheres": C(CSV_HEAD + "A,Tor-M2,27.5,N53 54 S\n", "row 1 (line 2).lat",
+                                 "'N53 54 S'"),
+    "csv-dms-sign-and-hemisphere": C(CSV_HEAD + "A,Tor-M2,-27 33 W,53.9\n", "row 1 (line 2).lon",
+                                     "'-27 33 W'"),
+    "csv-dms-fraction-then-minutes": C(CSV_HEAD + "A,Tor-M2,27.5,53.5 30 N\n",
+                                       "row 1 (line 2).lat", "'53.5 30 N'"),
+    "csv-dms-beyond-90": C(CSV_HEAD + "A,Tor-M2,27.5,91 00 N\n", "row 1 (line 2).lat",
+                           "'91 00 N'"),
+    "csv-dms-minute-mark-for-seconds": C(CSV_HEAD + "A,Tor-M2,27.5,53°54'30'N\n",
+                                         "row 1 (line 2).lat", "\"53°54'30'N\""),
+    "csv-lat-underscore-digits": C(CSV_HEAD + "A,Tor-M2,27.5,5_3\n", "row 1 (line 2).lat",
+                                   "'5_3'"),
+    "csv-mgrs-and-lon-lat": C("name,system,mgrs,lon,lat\nA,Tor-M2,35UNV3679572540,27.5,53.9\n",
+                              "row 1 (line 2).mgrs", "'35UNV3679572540'"),
+    "csv-mgrs-odd-digits": C("name,system,mgrs\nA,Tor-M2,35UNV367957254\n",
+                             "row 1 (line 2).mgrs", "'35UNV367957254'"),
+    "csv-mgrs-not-a-reference": C("name,system,mgrs\nA,Tor-M2,Minsk\n", "row 1 (line 2).mgrs",
+                                  "'Minsk'"),
+    "csv-mgrs-square-outside-its-band": C("name,system,mgrs\nA,Tor-M2,35XNV3679572540\n",
+                                          "row 1 (line 2).mgrs", "'35XNV3679572540'"),
+    "csv-mgrs-cell-empty": C("name,system,mgrs,lon,lat\nA,Tor-M2,,,\n", "row 1 (line 2).lon"),
+    "csv-property-control-char": C("name,system,lon,lat,unit\nA,Tor-M2,27.5,53.9,a\x07b\n",
+                                   "row 1 (line 2).unit", "'a\\x07b'"),
+    "csv-property-2001-chars": C("name,system,lon,lat,unit\nA,Tor-M2,27.5,53.9," + "u" * 2001
+                                 + "\n", "row 1 (line 2).unit", "'uuuuuuuu"),
+    "csv-cp1251": C("name,system,lon,lat\nMinsk,Tor-M2,27.56,53.9\nБрест,S-300PS,23.69,52.09\n"
+                    .encode("cp1251"), "line 3", "b'\\xc1'", message="re-save the file as UTF-8"),
+    "csv-latin1": C("name,system,lon,lat\nBrést,S-300PS,23.69,52.09\n".encode("latin-1"),
+                    "line 2", "b'\\xe9'", message="re-save the file as UTF-8"),
+    "csv-utf16": C((CSV_HEAD + "A,Tor-M2,27.5,53.9\n").encode("utf-16"), None,
+                   message="UTF-16 text, not UTF-8"),
     "csv-empty": C("", None, message="empty"),
     "csv-header-only": C(CSV_HEAD, None, message="no site rows"),
     "csv-extra-cells": C(CSV_HEAD + "A,Tor-M2,27.5,53.9,surplus\n", "row 1 (line 2)",
@@ -332,6 +467,90 @@ CASES: dict[str, Case] = {
     "geojson-deeply-nested": G("[" * 100_000 + "]" * 100_000, None),
     "geojson-name-lone-surrogate": G(fc(feature({"name": "A\ud800", "system": "Tor-M2"})),
                                      "features[0].name", "'A\\ud800'"),
+    "geojson-crs-unknown": G(fc(feature(), crs=crs("EPSG:999999")), "crs.properties.name",
+                             "'EPSG:999999'"),
+    "geojson-crs-unknown-urn": G(fc(feature(), crs=crs("urn:ogc:def:crs:EPSG::NOPE")),
+                                 "crs.properties.name", "'urn:ogc:def:crs:EPSG::NOPE'"),
+    "geojson-crs-vertical": G(fc(feature(), crs=crs("EPSG:5703")), "crs.properties.name",
+                              "'EPSG:5703'", message="horizontal"),
+    "geojson-crs-link": G(fc(feature(), crs={"type": "link", "properties": {"href": "x"}}),
+                          "crs", "{'type': 'link'"),
+    "geojson-crs-a-string": G(fc(feature(), crs="EPSG:3857"), "crs", "'EPSG:3857'"),
+    "geojson-point-outside-its-crs": G(
+        fc(feature(geometry={"type": "Point", "coordinates": [1e12, 5e6]}),
+           crs=crs("EPSG:32635")), "features[0].geometry.coordinates", "[1000000000000.0",
+        message="EPSG:32635"),
+    "geojson-longitude-attribute-disagrees": G(
+        fc(feature({"name": "A", "system": "Tor-M2", "Longitude": 20.0})),
+        "features[0].properties.Longitude", "20.0", message="differs from the geometry"),
+    "geojson-mgrs-attribute": G(fc(feature({"name": "A", "system": "Tor-M2",
+                                            "mgrs": "35UNV3679572540"})),
+                                "features[0].properties.mgrs", "'35UNV3679572540'"),
+    "geojson-name-and-Name": G(fc(feature({"name": "A", "Name": "B", "system": "Tor-M2"})),
+                               "features[0].properties", "'Name'"),
+    "geojson-system-and-type": G(fc(feature({"name": "A", "system": "Tor-M2", "type": "SAM"})),
+                                 "features[0].properties", "'type'"),
+    "geojson-property-an-object": G(fc(feature({"name": "A", "system": "Tor-M2",
+                                                "meta": {"a": 1}})),
+                                    "features[0].properties.meta", "{'a': 1}"),
+    "geojson-property-a-list": G(fc(feature({"name": "A", "system": "Tor-M2", "ids": [1, 2]})),
+                                 "features[0].properties.ids", "[1, 2]"),
+    "geojson-property-2001-chars": G(fc(feature({"name": "A", "system": "Tor-M2",
+                                                 "note": "n" * 2001})),
+                                     "features[0].properties.note", "'nnnnnnnn"),
+    "geojson-property-name-control-char": G(fc(feature({"name": "A", "system": "Tor-M2",
+                                                        "a\u0007b": 1})),
+                                            "features[0].properties.a", "'a\\x07b'"),
+    "geojson-property-huge-integer": G(
+        fc(feature({"name": "A", "system": "Tor-M2"})).replace(
+            '"system": "Tor-M2"', f'"system": "Tor-M2", "n": {HUGE_INT}'),
+        "features[0].properties.n", "1000000000"),
+    "geojson-an-export-without-sites": G(fc(feature({"layer": "zones", "zone": "BLR"},
+                                                    geometry={"type": "Polygon", "coordinates": [
+                                                        [[27, 53], [28, 53], [28, 54], [27, 53]]]})),
+                                         "features[0].geometry", "'Polygon'"),
+    "geojson-latin1": G(fc(feature({"name": "Brest", "system": "Tor-M2"})).replace(
+        "Brest", "Brést").encode("latin-1"),
+                        "line 1", "b'\\xe9'", message="re-save the file as UTF-8"),
+    # ---- GeoPackage sites file
+    "gpkg-not-a-geopackage": P(CSV_HEAD + "A,Tor-M2,27.5,53.9\n", None,
+                               message="cannot be read as a GeoPackage"),
+    "gpkg-empty-file": P(b"", None, message="cannot be read as a GeoPackage"),
+    "gpkg-two-point-layers-none-named-sites": P(gpkg(a=[POINT], b=[POINT]), "layer",
+                                                message="several point layers"),
+    "gpkg-no-point-layer": P(gpkg(zones=[(SQUARE, {"zone": "BLR"})]), "layer",
+                             message="no point layer"),
+    "gpkg-polygon-in-the-sites-layer": P(gpkg(sites=[(SQUARE, {"name": "A", "system": "Tor-M2"})]),
+                                         "sites[fid=1].geometry", "'Polygon'"),
+    "gpkg-unknown-system": P(gpkg(sites=[("POINT (27.5 53.9)", {"name": "A", "system": "NOPE-9"})]),
+                             "sites[fid=1].system", "'NOPE-9'"),
+    "gpkg-lat-95": P(gpkg(sites=[("POINT (27.5 95)", {"name": "A", "system": "Tor-M2"})]),
+                     "sites[fid=1].lat", "95.0"),
+    "gpkg-point-outside-its-crs": P(gpkg(crs="EPSG:32635", batteries=[
+        ("POINT (1e12 5e6)", {"name": "A", "system": "Tor-M2"})]),
+        "batteries[fid=1].geometry.coordinates", "[1000000000000.0"),
+    "gpkg-two-columns-give-name": P(gpkg(sites=[("POINT (27.5 53.9)",
+                                                 {"name": "A", "Site": "B", "system": "Tor-M2"})]),
+                                    "sites[fid=1]", "'Site'"),
+    "gpkg-duplicate-names": P(gpkg(sites=[POINT, POINT]), "sites[fid=2].name", "'A'"),
+    "gpkg-is-a-directory": P(DIRECTORY, None, message="directory"),
+    # ---- a sites file where a scenario is expected
+    "sites-csv-lat-95": S(CSV_HEAD + "A,Tor-M2,27.5,95\n", "row 1 (line 2).lat", "95.0"),
+    "sites-csv-no-site-in-a-country": S(CSV_HEAD + "A,Tor-M2,0,0\nB,Tor-M2,-30,40\n", "region",
+                                        message="--region"),
+    "sites-csv-semicolon-dms-bad": S("Name;Type;Lat;Lon\nA;Tor-M2;53 54 N;27 33 N\n",
+                                     "row 1 (line 2).lon", "'27 33 N'"),
+    "sites-csv-cp1251": S("name,system,lon,lat\nБрест,S-300PS,23.69,52.09\n".encode("cp1251"),
+                          "line 2", "b'\\xc1'"),
+    "sites-csv-empty": S("", None, message="empty"),
+    "sites-csv-missing": Case({}, None, named="gone.csv", arg="gone.csv", message="not found"),
+    "sites-geojson-crs-unknown": S(fc(feature(), crs=crs("EPSG:999999")), "crs.properties.name",
+                                   "'EPSG:999999'", name="sites.geojson"),
+    "sites-json-malformed": S('{"type": "FeatureCollection", "features": [', None,
+                              name="sites.json", message="malformed JSON"),
+    "sites-gpkg-unknown-system": S(gpkg(sites=[("POINT (27.5 53.9)",
+                                                {"name": "A", "system": "NOPE-9"})]),
+                                   "sites[fid=1].system", "'NOPE-9'", name="sites.gpkg"),
 }
 
 
@@ -375,10 +594,12 @@ def check_error_line(stderr: str, case: Case, named: Path) -> str:
 
 def test_the_corpus_is_large_and_covers_every_input_kind():
     kinds = {k.split("-")[0] for k in CASES}
-    assert {"toml", "csv", "geojson", "file"} <= kinds
+    assert {"toml", "csv", "geojson", "gpkg", "sites", "file"} <= kinds
     assert len(CASES) >= 40
     assert sum(k.startswith("csv") for k in CASES) >= 10
     assert sum(k.startswith("geojson") for k in CASES) >= 10
+    assert sum(k.startswith("gpkg") for k in CASES) >= 5
+    assert sum(k.startswith("sites") for k in CASES) >= 5
 
 
 @pytest.mark.parametrize("case_id", list(CASES))
@@ -452,6 +673,39 @@ def test_no_raw_escape_sequence_reaches_a_terminal(tmp_path):
     check_error_line(res.stderr, case, named)
 
 
+# --------------------------------------------------------------------------- once refused, now read
+@pytest.mark.parametrize("region", ['"blr"', '"Belarus"', '"belarus"'])
+def test_region_in_lower_case_or_as_a_country_name_works(region, tmp_path, monkeypatch):
+    """A lower-case code used to be refused; any case and a country's name are read now."""
+    T(scen(region=region), None).build(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    res = run("stats", "scenario.toml", "-f", "csv", "-o", "out.csv")
+    assert res.exit_code == 0, (res.stderr, res.exception)
+    assert res.stderr == ""
+    lines = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()
+    assert [ln.split(",")[2] for ln in lines[1:]][0] == "BLR"
+    assert len(lines) == 1 + 7  # the BLR zones
+    ok = run("validate", "scenario.toml")
+    assert ok.exit_code == 0 and "OK" in ok.stdout
+
+
+def test_once_refused_csv_files_are_read(tmp_path, monkeypatch):
+    """An unknown column used to be refused: it is a site property now; an alias
+    (``latitude``) gives the site key; semicolons separate as commas do."""
+    from adcov.scenario import Scenario
+
+    Case({"scenario.toml": csv_scen(),
+          "sites.csv": "name;system;lon;latitude;unit\nA;Tor-M2;27,56;53,9;1st bn\n"},
+         None).build(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    res = run("stats", "scenario.toml", "-f", "csv", "-o", "out.csv")
+    assert res.exit_code == 0, (res.stderr, res.exception)
+    assert run("validate", "scenario.toml").exit_code == 0
+    (site,) = Scenario.from_file(tmp_path / "scenario.toml").sites
+    assert (site.name, site.lon, site.lat) == ("A", 27.56, 53.9)
+    assert dict(site.properties) == {"unit": "1st bn"}
+
+
 # --------------------------------------------------------------------------- byte-order mark
 BOM = b"\xef\xbb\xbf"
 BOM_CASES = {
@@ -460,6 +714,8 @@ BOM_CASES = {
             "sites.csv": BOM + (CSV_HEAD + "A,Tor-M2,27.56,53.9\n").encode()},
     "geojson": {"scenario.toml": csv_scen("sites.geojson").encode(),
                 "sites.geojson": BOM + fc(feature()).encode()},
+    "csv-semicolons": {"scenario.toml": csv_scen().encode(),
+                       "sites.csv": BOM + "Name;System;Lon;Lat\nA;Tor-M2;27,56;53,9\n".encode()},
 }
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from adcov.catalog import default_catalog
 from adcov.errors import InputError, ScenarioError
+from adcov.regions import default_sectors
 from adcov.scenario import Scenario, Site, builtin_scenarios, validate_file
 
 BLR_SECTORS = {"west": ("POL", "LTU", "LVA"), "south": ("UKR",), "east": ("RUS",)}
@@ -290,7 +291,9 @@ BAD_SCENARIOS = {
     "override-unknown-key": (None, '\n[systems."Tor-M2"]\nrange_km = 10\n',
                              'systems."Tor-M2".range_km', 10),
     "unknown-region": ('region = "BLR"', 'region = "XXX"', "region", "XXX"),
-    "lowercase-region": ('region = "BLR"', 'region = "blr"', "region", "blr"),
+    "misspelt-country-name": ('region = "BLR"', 'region = "Belarsu"', "region", "Belarsu"),
+    "country-name-with-extra-words": ('region = "BLR"', 'region = "Republic of Belarus"',
+                                      "region", "Republic of Belarus"),
     "unknown-neighbour-code": (None, SECTORS.format(extra=', "XYZ"'), "sectors.west", "XYZ"),
     "non-neighbour-code": (None, SECTORS.format(extra=', "DEU"'), "sectors.west", "DEU"),
     "neighbour-twice": (None, SECTORS.format(extra=', "UKR"'), "sectors.south", "UKR"),
@@ -301,6 +304,24 @@ BAD_SCENARIOS = {
                                         "sites[1].azimuth_deg", NO_VALUE),
     "unknown-site-key": ("lat = 53.90", "lat = 53.90\naltitude_m = 100",
                          "sites[1].altitude_m", 100),
+    "properties-misspelt": ("lat = 53.90", 'lat = 53.90\nproperty = { unit = "x" }',
+                            "sites[1].property", {"unit": "x"}),
+    "properties-not-a-table": ("lat = 53.90", 'lat = 53.90\nproperties = "1st bn"',
+                               "sites[1].properties", "1st bn"),
+    "property-a-table": ("lat = 53.90", "lat = 53.90\nproperties = { unit = { id = 1 } }",
+                         "sites[1].properties.unit", {"id": 1}),
+    "property-a-list": ("lat = 53.90", "lat = 53.90\nproperties = { ids = [1, 2] }",
+                        "sites[1].properties.ids", [1, 2]),
+    "property-nan": ("lat = 53.90", "lat = 53.90\nproperties = { strength = nan }",
+                     "sites[1].properties.strength", math.nan),
+    "property-named-like-a-site-key": ("lat = 53.90", "lat = 53.90\nproperties = { Lat = 5 }",
+                                       "sites[1].properties.Lat", "Lat"),
+    "property-named-like-a-column-alias": ("lat = 53.90",
+                                           'lat = 53.90\nproperties = { type = "SAM" }',
+                                           "sites[1].properties.type", "type"),
+    "property-twice-in-another-case": ("lat = 53.90",
+                                       'lat = 53.90\nproperties = { unit = "a", Unit = "b" }',
+                                       "sites[1].properties.Unit", "Unit"),
     "missing-site-key": ("lat = 53.90\n", "", "sites[1].lat", NO_VALUE),
     "unknown-top-level-key": ('region = "BLR"', 'region = "BLR"\nregoin = "BLR"', "regoin", "BLR"),
     "negative-altitude": ("altitudes_m = [50, 1000]", "altitudes_m = [50, -10]",
@@ -387,7 +408,7 @@ def test_missing_scenario_file(tmp_path):
 @pytest.mark.parametrize(("csv_text", "entry", "value"), [
     ("name,system,lon,lat\nA,S-300PS,abc,53\n", "row 1 (line 2).lon", "abc"),
     ("name,system,lon,lat\nA,S-300PS,27,53\nB,S-300PS,28,95\n", "row 2 (line 3).lat", 95.0),
-    ("name,system,lon,lat,height\nA,S-300PS,27,53,4\n", "header", "height"),
+    ("name,system,lon,x,lat\nA,S-300PS,27,27,53\n", "header", "x"),
     ("name,system,lon\nA,S-300PS,27\n", "header", "lat"),
     ("name,system,lon,lat\nA,S-300PS,27,53,extra\n", "row 1 (line 2)", ["extra"]),
 ])
@@ -485,3 +506,163 @@ def test_validate_file_on_bad_csv_rows_reports_each(tmp_path):
     assert [p.entry for p in problems] == ["row 1 (line 2).lat", "row 2 (line 3).system",
                                            "row 3 (line 4).lon"]
     assert all(str(tmp_path / "sites.csv") in str(p) for p in problems)
+
+
+# --------------------------------------------------------------------------------------------
+# Regions in any case, or by a country's name
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("region", ["blr", "Blr", "Belarus", "belarus", " BELARUS "])
+def test_region_in_any_case_or_as_a_country_name(tmp_path, region):
+    path = write(tmp_path / "s.toml", BASE.replace('region = "BLR"', f"region = {region!r}"))
+    sc = Scenario.from_file(path)
+    assert sc.region == "BLR" and sc.sectors == BLR_SECTORS
+    assert validate_file(path) == []
+    assert sc == Scenario.from_file(write(tmp_path / "upper.toml", BASE))
+
+
+# --------------------------------------------------------------------------------------------
+# Site properties
+# --------------------------------------------------------------------------------------------
+
+def tor(**kw):
+    return Site(name="A", system=default_catalog()["Tor-M2"], lon=27.56, lat=53.9, **kw)
+
+
+def test_site_properties_default_empty_read_only_and_hashable():
+    plain = tor()
+    assert dict(plain.properties) == {} and len(plain.properties) == 0
+    site = tor(properties={"unit": " 1st bn ", "fid": 7, "strength": 0.75})
+    assert dict(site.properties) == {"unit": "1st bn", "fid": 7, "strength": 0.75}
+    assert list(site.properties) == ["unit", "fid", "strength"]  # the order given
+    with pytest.raises(TypeError):
+        site.properties["unit"] = "2nd bn"
+    with pytest.raises(AttributeError):
+        site.properties.update({"x": 1})
+    # Equality and hash: the items, whatever their order.
+    same = tor(properties={"strength": 0.75, "fid": 7, "unit": "1st bn"})
+    assert site == same and hash(site) == hash(same)
+    assert len({site, same, plain}) == 2
+    assert site != tor(properties={"unit": "1st bn", "fid": 8, "strength": 0.75})
+    assert site != plain
+    # A dataclasses.replace keeps them (and checks them again).
+    import dataclasses
+
+    assert dataclasses.replace(site, lon=27.0).properties == site.properties
+
+
+@pytest.mark.parametrize(("props", "entry", "value"), [
+    ({"unit": {"id": 1}}, "properties.unit", {"id": 1}),
+    ({"unit": None}, "properties.unit", None),
+    ({"": "x"}, "properties.", ""),
+    ({"a\tb": "x"}, "properties.a\tb", "a\tb"),
+    ({"x" * 201: 1}, "properties." + "x" * 201, "x" * 201),
+    ({"unit": "x" * 2001}, "properties.unit", "x" * 2001),
+    ({"unit": math.inf}, "properties.unit", math.inf),
+    ({"system": "S-300"}, "properties.system", "system"),
+    ({"Longitude": 1}, "properties.Longitude", "Longitude"),
+    ({5: "x"}, "properties", 5),
+    (["unit"], "properties", ["unit"]),
+])
+def test_bad_site_properties(props, entry, value):
+    with pytest.raises(ScenarioError) as info:
+        tor(properties=props)
+    assert info.value.entry == entry and info.value.value == value
+
+
+def test_toml_site_properties_table(tmp_path):
+    text = BASE.replace('lat = 52.09\n', 'lat = 52.09\nproperties = { unit = "1st bn", '
+                        'fid = 3, strength = 0.5, "crew shift" = "night" }\n', 1)
+    sc = Scenario.from_file(write(tmp_path / "p.toml", text))
+    assert dict(sc.sites[0].properties) == {"unit": "1st bn", "fid": 3, "strength": 0.5,
+                                            "crew shift": "night"}
+    assert dict(sc.sites[1].properties) == {}
+    assert sc != Scenario.from_file(write(tmp_path / "base.toml", BASE))
+
+
+# --------------------------------------------------------------------------------------------
+# A sites file as a scenario
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_ALTITUDES_NOTE = ("altitudes: the default 50, 300, 1000, 5000, 10000, 20000 m "
+                          "(choose with --altitudes)")
+
+
+def test_from_sites_file_defaults(tmp_path):
+    path = write_csv(tmp_path / "deployment.csv")
+    sc = Scenario.from_sites_file(path)
+    assert sc.name == "Sites from deployment.csv"
+    assert list(sc.sites) == expected_sites()
+    assert sc.region == "BLR" and sc.sectors == BLR_SECTORS
+    assert sc.altitudes_m == (50.0, 300.0, 1000.0, 5000.0, 10000.0, 20000.0)
+    assert sc.notes == ("region BLR: the country holding 5 of 5 sites (choose with --region)",
+                        DEFAULT_ALTITUDES_NOTE)
+    assert sc.input_paths == [path]
+    assert sc.sites_path == path
+    assert validate_file(path) == []
+    # Notes tell how the scenario was made; they are not part of what it is.
+    import dataclasses
+
+    assert dataclasses.replace(sc, notes=()) == sc
+
+
+# Vilnius (LTU), Grodno (BLR), Kaunas (LTU), Minsk (BLR), Warsaw (POL)
+MIXED = [("Vilnius", 25.28, 54.69), ("Grodno", 23.83, 53.68), ("Kaunas", 23.90, 54.90),
+         ("Minsk", 27.56, 53.90), ("Warsaw", 21.01, 52.23)]
+
+
+def mixed_csv(path, rows):
+    return write(path, "name,system,lon,lat\n"
+                 + "".join(f"{n},Tor-M2,{lon},{lat}\n" for n, lon, lat in rows))
+
+
+def test_from_sites_file_region_is_the_country_holding_most_sites(tmp_path):
+    sc = Scenario.from_sites_file(mixed_csv(tmp_path / "m.csv", MIXED))
+    assert sc.region == "LTU"  # 2 LTU, 2 BLR, 1 POL: a tie, and Vilnius comes first
+    assert sc.notes[0] == "region LTU: the country holding 2 of 5 sites (choose with --region)"
+    sc = Scenario.from_sites_file(mixed_csv(tmp_path / "m2.csv", MIXED[:2] + MIXED[3:]))
+    assert sc.region == "BLR"  # 1 LTU, 2 BLR, 1 POL
+    assert sc.notes[0] == "region BLR: the country holding 2 of 4 sites (choose with --region)"
+    # A tie goes to the first site's country.
+    sc = Scenario.from_sites_file(mixed_csv(tmp_path / "m3.csv", [MIXED[4], MIXED[0]]))
+    assert sc.region == "POL"
+
+
+def test_from_sites_file_with_region_and_altitudes(tmp_path):
+    path = mixed_csv(tmp_path / "m.csv", MIXED)
+    sc = Scenario.from_sites_file(path, region="pol", altitudes_m=[1000, 50])
+    assert sc.region == "POL" and sc.altitudes_m == (50.0, 1000.0)
+    assert sc.notes == ()
+    sc = Scenario.from_sites_file(path, region="Belarus")
+    assert sc.region == "BLR" and sc.sectors == BLR_SECTORS
+    assert sc.notes == (DEFAULT_ALTITUDES_NOTE,)
+
+
+def test_from_sites_file_no_site_in_a_country(tmp_path):
+    path = mixed_csv(tmp_path / "sea.csv", [("Atlantic", -30.0, 40.0), ("Gulf", 0.0, 0.0)])
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_sites_file(path)
+    assert info.value.entry == "region" and str(path) in str(info.value)
+    assert "--region" in str(info.value)
+    assert Scenario.from_sites_file(path, region="PRT").region == "PRT"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".json"])
+def test_resolve_a_sites_file_by_its_extension(tmp_path, suffix):
+    path = tmp_path / f"sites{suffix}"
+    (write_csv if suffix == ".csv" else write_geojson)(path)
+    sc = Scenario.resolve(path)
+    assert list(sc.sites) == expected_sites() and sc.region == "BLR"
+    assert sc.name == f"Sites from sites{suffix}" and len(sc.notes) == 2
+    assert Scenario.resolve(str(path), region="ukr").region == "UKR"
+    assert Scenario.from_file(path) == sc  # a sites file given where a scenario is expected
+
+
+def test_resolve_a_scenario_file_with_region_and_altitudes(tmp_path):
+    path = write(tmp_path / "s.toml", BASE)
+    sc = Scenario.resolve(path, region="Poland", altitudes_m=[300])
+    assert sc.region == "POL" and sc.altitudes_m == (300.0,)
+    assert sc.sectors == default_sectors("POL")
+    assert sc.notes == ()
+    assert Scenario.resolve(path, region="blr") == Scenario.from_file(path)
+    assert Scenario.resolve("belarus-2021").notes == ()

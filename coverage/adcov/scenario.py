@@ -1,23 +1,24 @@
 """Scenarios: where the systems are, which target altitudes to study, and over which region.
 
 A scenario is a TOML file (format in the README and ``DESIGN.md`` 4.1) with sites given inline
-(``[[sites]]``) or in a CSV or GeoJSON file (``sites_file``). Reading validates every value and
-raises :class:`~adcov.errors.ScenarioError` naming the file, the entry and the value;
+(``[[sites]]``) or in a CSV, GeoJSON or GeoPackage file (``sites_file``, read by
+:mod:`adcov.sitesfile`); a sites file alone is a scenario too, with defaults
+(:meth:`Scenario.from_sites_file`). Reading validates every value and raises
+:class:`~adcov.errors.ScenarioError` naming the file, the entry and the value;
 :func:`validate_file` collects every problem instead of stopping at the first.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 from . import _validate as v
 from ._paths import data_path
+from .sitesfile import SITES_SUFFIXES, SiteRow, check_properties, read_sites_file, read_text
 from .regions import SectorTable, check_region, check_sectors, default_sectors
 from .catalog import Catalog, System, default_catalog
 from .errors import CatalogError, InputError, ScenarioError
@@ -25,6 +26,7 @@ from .constants import DEFAULT_K_FACTOR
 
 __all__ = [
     "Site",
+    "SiteProperties",
     "Scenario",
     "builtin_scenarios",
     "scenario_path",
@@ -39,6 +41,7 @@ _TOP_KEYS = {"name", "description", "region", "altitudes_m", "k_factor", "belt_k
              "min_gap_km2", "sectors", "systems", "sites", "sites_file"}
 _SITE_KEYS = {"name", "system", "lon", "lat", "antenna_height_m", "azimuth_deg",
               "sector_width_deg", "source", "notes"}
+_ROW_KEYS = _SITE_KEYS | {"properties"}
 _SITE_REQUIRED = ("name", "system", "lon", "lat")
 _SITE_NUMBERS = {
     "lon": v.Bounds(-180, 180),
@@ -51,6 +54,48 @@ _MAX_SITES = 100_000
 _K_BOUNDS = v.Bounds(0, 100, low_open=True)
 _BELT_BOUNDS = v.Bounds(0, 1000, low_open=True)
 _GAP_BOUNDS = v.Bounds(0, 1e8)
+
+
+class SiteProperties(Mapping):
+    """A site's properties: a read-only, hashable mapping of name -> text or number.
+
+    Kept in the order given; equal to any mapping with the same items (order aside), and
+    hashed alike whatever the order.
+
+    Parameters
+    ----------
+    items : Mapping or iterable of (str, value) pairs, optional
+        Unvalidated here: :class:`Site` validates what it is given.
+
+    Examples
+    --------
+    >>> p = SiteProperties({"unit": "1st bn", "fid": 7})
+    >>> p["fid"], list(p), p == {"fid": 7, "unit": "1st bn"}
+    (7, ['unit', 'fid'], True)
+    """
+
+    def __init__(self, items=()):
+        pairs = tuple(items.items() if isinstance(items, Mapping) else items)
+        self._pairs = pairs
+        self._map = dict(pairs)
+
+    def __getitem__(self, key):
+        return self._map[key]
+
+    def __iter__(self):
+        return iter(self._map)
+
+    def __len__(self):
+        return len(self._map)
+
+    def __hash__(self):
+        return hash(frozenset(self._pairs))
+
+    def __repr__(self):
+        return f"SiteProperties({self._map!r})"
+
+
+_NO_PROPERTIES = SiteProperties()
 
 
 @dataclass(frozen=True)
@@ -74,6 +119,12 @@ class Site:
         Overrides the system's sector width. [deg]
     source, notes : str
         Where the site comes from; free notes.
+    properties : Mapping, optional
+        Anything else known about the site (unit, comment, an id from a GIS layer), shown in
+        map popups and written to exports: names are text (at most 200 characters, no
+        control characters, not the name of a site key or its column alias such as ``lat``
+        or ``type``), values are text (at most 2000 characters) or finite numbers. Stored as a
+        :class:`SiteProperties`.
 
     Raises
     ------
@@ -99,6 +150,7 @@ class Site:
     sector_width_deg: float | None = None
     source: str = ""
     notes: str = ""
+    properties: Mapping = _NO_PROPERTIES
 
     def __post_init__(self):
         put = partial(object.__setattr__, self)
@@ -115,6 +167,8 @@ class Site:
         for key in ("source", "notes"):
             put(key, v.text(getattr(self, key), file=None, entry=key, error=ScenarioError,
                             allow_empty=True, max_length=2000))
+        put("properties", SiteProperties(check_properties(self.properties, file=None,
+                                                          entry="properties")))
         if self.azimuth_deg is not None:
             put("azimuth_deg", self.azimuth_deg % 360.0)
         if self.effective_sector_width_deg < 360 and self.azimuth_deg is None:
@@ -135,7 +189,8 @@ class Site:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A validated scenario. Build it with :meth:`from_file`, :meth:`builtin` or directly.
+    """A validated scenario. Build it with :meth:`from_file`, :meth:`from_sites_file`,
+    :meth:`builtin`, :meth:`resolve` or directly.
 
     Scenarios are values: two scenarios with the same sites, region, altitudes, settings and
     sector table are equal and hash alike, whatever file they came from.
@@ -156,6 +211,10 @@ class Scenario:
         Width of the belt zones [km]; smallest uncovered part counted as a gap [km2].
     sectors : Mapping, optional
         Sector name -> neighbour ISO3 codes (default: the region's own table).
+    notes : tuple of str
+        How the reader chose settings the input did not give, one line each, e.g.
+        ``region BLR: the country holding 12 of 13 sites (choose with --region)``. Not part
+        of equality.
     """
 
     name: str
@@ -171,17 +230,24 @@ class Scenario:
     path: Path | None = field(default=None, compare=False)
     sites_path: Path | None = field(default=None, compare=False)
     variant: str = field(default="", compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def input_paths(self) -> list[Path]:
         """The files this scenario was read from (never to be overwritten by an output)."""
-        return [p for p in (self.path, self.sites_path) if p is not None]
+        return list(dict.fromkeys(p for p in (self.path, self.sites_path) if p is not None))
 
     def __post_init__(self):
         put = partial(object.__setattr__, self)
         put("name", v.text(self.name, file=None, entry="name", error=ScenarioError,
                            max_length=200))
         put("region", check_region(self.region))
+        notes = tuple(self.notes)
+        for i, note in enumerate(notes):
+            v.text(note, file=None, entry=f"notes[{i}]", error=ScenarioError, max_length=2000)
+            if "\n" in note:
+                raise ScenarioError("must be one line", entry=f"notes[{i}]", value=note)
+        put("notes", notes)
         sites = tuple(self.sites)
         if not sites:
             raise ScenarioError("has no sites", entry="sites")
@@ -209,9 +275,46 @@ class Scenario:
 
     @classmethod
     def from_file(cls, path, *, catalog: Catalog | None = None) -> "Scenario":
-        """Read and validate a scenario TOML file; raise the first problem found."""
+        """Read and validate a scenario TOML file (or a sites file, as
+        :meth:`from_sites_file` with its defaults); raise the first problem found."""
         problems: list[InputError] = []
         scenario = _read(Path(path), catalog or default_catalog(), problems)
+        if problems:
+            raise problems[0]
+        return scenario
+
+    @classmethod
+    def from_sites_file(cls, path, *, region: str | None = None, altitudes_m=None,
+                        catalog: Catalog | None = None) -> "Scenario":
+        """A scenario made of a CSV, GeoJSON or GeoPackage sites file alone.
+
+        Parameters
+        ----------
+        path : str or Path
+            The sites file (read as a ``sites_file`` is, see :mod:`adcov.sitesfile`).
+        region : str, optional
+            ISO3 code or country name. Default: the country holding most sites (ties go to
+            the country of the earliest of them).
+        altitudes_m : sequence of float, optional
+            Target altitudes (default :data:`DEFAULT_ALTITUDES_M`). [m]
+        catalog : Catalog, optional
+            The systems (default: the shipped catalog).
+
+        Returns
+        -------
+        Scenario
+            Named "Sites from <file name>", other settings at their defaults; :attr:`notes`
+            says how the region and the altitudes were chosen.
+
+        Raises
+        ------
+        ScenarioError
+            The first problem in the file; or, without ``region``, when no site lies in a
+            country.
+        """
+        problems: list[InputError] = []
+        scenario = _read_sites(Path(path), catalog or default_catalog(), problems,
+                               region=region, altitudes_m=altitudes_m)
         if problems:
             raise problems[0]
         return scenario
@@ -226,9 +329,39 @@ class Scenario:
         return cls.from_file(data_path("scenarios", f"{name}.toml"))
 
     @classmethod
-    def resolve(cls, name_or_path) -> "Scenario":
-        """A path to a scenario file, or the name of a built-in scenario."""
-        return cls.from_file(scenario_path(name_or_path))
+    def resolve(cls, name_or_path, *, region: str | None = None,
+                altitudes_m=None) -> "Scenario":
+        """A scenario file, a sites file (by its extension: .csv, .geojson, .json, .gpkg) or
+        the name of a built-in scenario.
+
+        Parameters
+        ----------
+        name_or_path : str or Path
+            The file, or the built-in scenario's name.
+        region : str, optional
+            ISO3 code (any case) or country name of the region to study instead of the
+            file's (the region's default sectors then apply); for a sites file, instead of
+            the country holding most sites.
+        altitudes_m : sequence of float, optional
+            Target altitudes instead of the file's (or of the default, for a sites file). [m]
+
+        Returns
+        -------
+        Scenario
+            For a sites file, with :attr:`notes` saying how what was not given was chosen.
+        """
+        path = scenario_path(name_or_path)
+        if path.suffix.lower() in SITES_SUFFIXES:
+            return cls.from_sites_file(path, region=region, altitudes_m=altitudes_m)
+        scenario = cls.from_file(path)
+        changes = {}
+        if altitudes_m is not None:
+            changes["altitudes_m"] = tuple(altitudes_m)
+        if region is not None:
+            code = check_region(region)
+            if code != scenario.region:
+                changes.update(region=code, sectors=None)
+        return replace(scenario, **changes) if changes else scenario
 
     @property
     def label(self) -> str:
@@ -245,8 +378,8 @@ class Scenario:
         *sites : Site or mapping
             New sites, as :class:`Site` objects or as mappings with the keys of a
             ``[[sites]]`` entry (``name``, ``system``, ``lon``, ``lat``, and optionally
-            ``antenna_height_m``, ``azimuth_deg``, ``sector_width_deg``, ``source``, ``notes``),
-            validated like a scenario file.
+            ``antenna_height_m``, ``azimuth_deg``, ``sector_width_deg``, ``source``, ``notes``,
+            ``properties``), validated like a scenario file.
         variant : str, optional
             Added to the label (default: the new sites' names joined by "+").
         entry : str, default "added site"
@@ -301,58 +434,84 @@ def builtin_scenarios() -> list[str]:
 
 
 def validate_file(path, *, catalog: Catalog | None = None) -> list[InputError]:
-    """Every problem found in a scenario file (an empty list when it is valid)."""
+    """Every problem found in a scenario file or a sites file (an empty list when it is
+    valid)."""
     problems: list[InputError] = []
     _read(Path(path), catalog or default_catalog(), problems)
     return problems
 
 
-class _Stop(Exception):
-    """A problem after which reading cannot go on."""
-
-
 def _read(path: Path, catalog: Catalog, problems: list) -> Scenario | None:
-    def fail(exc):
+    if path.suffix.lower() in SITES_SUFFIXES:
+        return _read_sites(path, catalog, problems)
+    try:
+        doc = _load_toml(path)
+    except InputError as exc:
         problems.append(exc)
-        raise _Stop
-
-    try:
-        doc = _load_toml(path, fail)
-        return _build(doc, path, catalog, problems)
-    except _Stop:
         return None
+    return _build(doc, path, catalog, problems)
 
 
-def _read_bytes(path: Path, fail) -> bytes:
-    try:
-        if path.is_dir():
-            fail(ScenarioError("is a directory, not a file", file=path))
-        return path.read_bytes()
-    except FileNotFoundError:
-        fail(ScenarioError("file not found", file=path))
-    except OSError as exc:
-        fail(ScenarioError(f"cannot be read: {exc.strerror}", file=path))
-
-
-def _decode(raw: bytes, path: Path, fail) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        fail(ScenarioError(f"is not UTF-8 text (byte {exc.start})", file=path))
-
-
-def _load_toml(path: Path, fail) -> dict:
-    text = _decode(_read_bytes(path, fail), path, fail)
-    if "\x00" in text:
-        fail(ScenarioError("is not a text file (contains NUL bytes)", file=path))
+def _load_toml(path: Path) -> dict:
+    text = read_text(path)
     if not text.strip():
-        fail(ScenarioError("is empty", file=path))
+        raise ScenarioError("is empty", file=path)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        fail(ScenarioError(f"malformed TOML: {exc}", file=path))
+        raise ScenarioError(f"malformed TOML: {exc}", file=path) from None
     except (ValueError, RecursionError) as exc:  # e.g. a 5,000-digit integer, deep nesting
-        fail(ScenarioError(f"malformed TOML: {type(exc).__name__}: {str(exc)[:120]}", file=path))
+        raise ScenarioError(f"malformed TOML: {type(exc).__name__}: {str(exc)[:120]}",
+                            file=path) from None
+
+
+def _read_sites(path: Path, catalog: Catalog, problems: list, *, region=None,
+                altitudes_m=None) -> Scenario | None:
+    """A scenario of a sites file alone, its region and altitudes chosen when not given."""
+    n_before = len(problems)
+    try:
+        rows = read_sites_file(path)
+    except InputError as exc:
+        problems.append(exc)
+        return None
+    sites = _sites(rows, catalog, problems)
+    notes = []
+    try:
+        if altitudes_m is None:
+            altitudes = DEFAULT_ALTITUDES_M
+            notes.append("altitudes: the default " + ", ".join(f"{a:g}" for a in altitudes)
+                         + " m (choose with --altitudes)")
+        else:
+            altitudes = _altitudes(list(altitudes_m), None)
+        if region is not None:
+            region = check_region(region)
+        elif len(problems) == n_before:
+            region, held = _region_of(sites, path)
+            notes.insert(0, f"region {region}: the country holding {held} of {len(sites)} "
+                            "sites (choose with --region)")
+    except InputError as exc:
+        problems.append(exc)
+    if len(problems) > n_before:
+        return None
+    name = "".join(c if c.isprintable() else "?" for c in f"Sites from {path.name}")[:200]
+    return Scenario(name=name, sites=tuple(sites), region=region, altitudes_m=altitudes,
+                    catalog=catalog, path=path, sites_path=path, notes=tuple(notes))
+
+
+def _region_of(sites, path: Path) -> tuple[str, int]:
+    """The country holding most sites (ties: the earliest site's), and how many it holds."""
+    from .sanity import country_at
+
+    counts: dict[str, int] = {}
+    for s in sites:
+        code = country_at(s.lon, s.lat)
+        if code is not None:
+            counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        raise ScenarioError("no site lies in a country, so the region cannot be chosen; give "
+                            "it (--region)", file=path, entry="region")
+    best = max(counts, key=counts.get)  # dicts keep first-seen order: ties go to the earliest
+    return best, counts[best]
 
 
 def _build(doc: dict, path: Path, catalog: Catalog, problems: list) -> Scenario | None:
@@ -418,8 +577,8 @@ def _build(doc: dict, path: Path, catalog: Catalog, problems: list) -> Scenario 
             problems.append(ScenarioError("must be an array of tables ([[sites]])", file=path,
                                           entry="sites", value=raw))
         else:
-            sites = _sites([(path, f"sites[{i}]", r) for i, r in enumerate(raw)], catalog,
-                           problems, broken)
+            sites = _sites([SiteRow(path, f"sites[{i}]", r) for i, r in enumerate(raw)],
+                           catalog, problems, broken)
     if not sites and len(problems) == n_before:
         problems.append(ScenarioError("has no sites; add [[sites]] entries or a sites_file",
                                       file=path, entry="sites"))
@@ -450,23 +609,13 @@ def _altitudes(raw, path) -> tuple[float, ...]:
 
 
 def _rows_from_file(ref, scenario_path: Path) -> list:
-    """(file, entry, mapping) for each site row of a CSV or GeoJSON sites file."""
+    """The site rows of the file a scenario's ``sites_file`` names."""
     v.text(ref, file=scenario_path, entry="sites_file", error=ScenarioError)
     path = _sites_file_path(ref, scenario_path)
-
-    def fail(exc):
-        raise exc
-
-    text = _decode(_read_bytes(path, fail), path, fail)
-    if "\x00" in text:
-        raise ScenarioError("is not a text file (contains NUL bytes)", file=path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _csv_rows(text, path)
-    if suffix in (".geojson", ".json"):
-        return _geojson_rows(text, path)
-    raise ScenarioError("sites_file must end in .csv, .geojson or .json", file=scenario_path,
-                        entry="sites_file", value=ref)
+    if path.suffix.lower() not in SITES_SUFFIXES:
+        raise ScenarioError(f"sites_file must end in {', '.join(SITES_SUFFIXES)}",
+                            file=scenario_path, entry="sites_file", value=ref)
+    return read_sites_file(path)
 
 
 def _sites_file_path(ref: str, scenario_path: Path) -> Path:
@@ -474,110 +623,18 @@ def _sites_file_path(ref: str, scenario_path: Path) -> Path:
     return (scenario_path.parent / ref) if not Path(ref).is_absolute() else Path(ref)
 
 
-def _csv_rows(text: str, path: Path) -> list:
-    if not text.strip():
-        raise ScenarioError("is empty", file=path)
-    reader = csv.DictReader(io.StringIO(text))
-    try:
-        header = [h.strip() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        raise ScenarioError(f"malformed CSV: {exc}", file=path, entry="header") from None
-    unknown = [h for h in header if h not in _SITE_KEYS]
-    if unknown:
-        raise ScenarioError(f"unknown column; valid columns are {', '.join(sorted(_SITE_KEYS))}",
-                            file=path, entry="header", value=unknown[0])
-    missing = [k for k in _SITE_REQUIRED if k not in header]
-    if missing:
-        raise ScenarioError("required column missing", file=path, entry="header",
-                            value=missing[0])
-    if len(set(header)) != len(header):
-        raise ScenarioError("column given twice", file=path, entry="header", value=header)
-    rows = []
-    i = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # e.g. a cell longer than the csv module's field limit
-            raise ScenarioError(f"malformed CSV: {exc}", file=path,
-                                entry=f"line {reader.line_num}") from None
-        i += 1
-        line = reader.line_num
-        if None in row:
-            raise ScenarioError("has more cells than the header", file=path,
-                                entry=f"row {i} (line {line})", value=row[None])
-        clean = {}
-        for key, cell in row.items():
-            key = key.strip()
-            cell = "" if cell is None else cell.strip()
-            if cell == "":
-                continue
-            clean[key] = _csv_number(cell) if key in _SITE_NUMBERS else cell
-        rows.append((path, f"row {i} (line {line})", clean))
-    if not rows:
-        raise ScenarioError("has a header but no site rows", file=path)
-    return rows
-
-
-def _csv_number(cell: str):
-    try:
-        return float(cell)
-    except ValueError:
-        return cell  # reported as "must be a number" with the cell's text
-
-
-def _geojson_rows(text: str, path: Path) -> list:
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(f"malformed JSON: {exc.msg} at line {exc.lineno}", file=path) from None
-    except (ValueError, RecursionError) as exc:  # e.g. a 5,000-digit integer, deep nesting
-        raise ScenarioError(f"malformed JSON: {type(exc).__name__}: {str(exc)[:120]}",
-                            file=path) from None
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise ScenarioError("must be a GeoJSON FeatureCollection", file=path, entry="type",
-                            value=doc.get("type") if isinstance(doc, dict) else type(doc).__name__)
-    feats = doc.get("features")
-    if not isinstance(feats, list) or not feats:
-        raise ScenarioError("has no features", file=path, entry="features", value=feats)
-    rows = []
-    for i, f in enumerate(feats):
-        where = f"features[{i}]"
-        if not isinstance(f, dict) or f.get("type") != "Feature":
-            raise ScenarioError("must be a GeoJSON Feature", file=path, entry=where, value=f)
-        geom = f.get("geometry")
-        if not isinstance(geom, dict) or geom.get("type") != "Point":
-            raise ScenarioError("geometry must be a Point", file=path, entry=f"{where}.geometry",
-                                value=geom.get("type") if isinstance(geom, dict) else geom)
-        coords = geom.get("coordinates")
-        if not isinstance(coords, list) or len(coords) not in (2, 3):
-            raise ScenarioError("Point coordinates must be [lon, lat]", file=path,
-                                entry=f"{where}.geometry.coordinates", value=coords)
-        props = f.get("properties") or {}
-        if not isinstance(props, dict):
-            raise ScenarioError("properties must be an object", file=path,
-                                entry=f"{where}.properties", value=props)
-        # GIS tools write null for an empty optional attribute: treat it as not given.
-        props = {k: val for k, val in props.items() if val is not None}
-        for key in ("lon", "lat"):
-            if key in props:
-                raise ScenarioError("position comes from the geometry; remove the property",
-                                    file=path, entry=f"{where}.properties.{key}", value=props[key])
-        props["lon"], props["lat"] = coords[0], coords[1]
-        rows.append((path, where, props))
-    return rows
-
-
 def _sites(rows, catalog: Catalog, problems: list, broken=frozenset()) -> list[Site]:
     if len(rows) > _MAX_SITES:
-        problems.append(ScenarioError(f"more than {_MAX_SITES} sites", file=rows[0][0],
+        problems.append(ScenarioError(f"more than {_MAX_SITES} sites", file=rows[0].file,
                                       entry="sites", value=len(rows)))
         return []
     sites, seen = [], {}
-    for file, entry, row in rows:
+    for file, entry, row, exported in rows:
         try:
-            site = _site(row, catalog, file=file, entry=entry, broken=broken)
+            if isinstance(row, InputError):
+                raise row
+            site = _site(row, catalog, file=file, entry=entry, broken=broken,
+                         exported=exported)
         except InputError as exc:
             problems.append(exc)
             continue
@@ -590,8 +647,8 @@ def _sites(rows, catalog: Catalog, problems: list, broken=frozenset()) -> list[S
     return sites
 
 
-def _site(row, catalog: Catalog, *, file, entry, broken=frozenset()) -> Site:
-    v.check_keys(row, _SITE_KEYS, file=file, entry=entry, error=ScenarioError,
+def _site(row, catalog: Catalog, *, file, entry, broken=frozenset(), exported=False) -> Site:
+    v.check_keys(row, _ROW_KEYS, file=file, entry=entry, error=ScenarioError,
                  required=_SITE_REQUIRED)
     sid = row["system"]
     if not isinstance(sid, str):
@@ -607,8 +664,15 @@ def _site(row, catalog: Catalog, *, file, entry, broken=frozenset()) -> Site:
             system = catalog.get_system(sid, file=file, entry=f"{entry}.system")
         except CatalogError as exc:
             raise ScenarioError(exc.message, file=file, entry=exc.entry, value=sid) from None
+    values = {k: row[k] for k in _ROW_KEYS - {"system"} if k in row}
+    if exported:
+        # An export writes the antenna height and sector width in use: the system's own is
+        # "not given", as it was in the scenario exported.
+        for key in ("antenna_height_m", "sector_width_deg"):
+            if key in values and values[key] == getattr(system, key):
+                del values[key]
     try:
-        return Site(system=system, **{k: row[k] for k in _SITE_KEYS - {"system"} if k in row})
+        return Site(system=system, **values)
     except ScenarioError as exc:
         # The Site checks its own values; say where in the file they came from.
         raise ScenarioError(exc.message, file=file, entry=f"{entry}.{exc.entry}",

@@ -250,19 +250,11 @@ def resolve_scenario(name_or_path, *, altitudes=None, region=None, warn: bool = 
     """A scenario file, a sites file or a built-in name as a :class:`adcov.scenario.Scenario`
     (default :data:`DEFAULT_SCENARIO`), with ``--altitudes`` and ``--region`` applied, and its
     notes and site warnings told on standard error."""
-    import dataclasses
-
     from ..scenario import Scenario
 
-    sc = Scenario.resolve(name_or_path or DEFAULT_SCENARIO)
-    changes = {}
-    if altitudes is not None:
-        changes["altitudes_m"] = altitudes
-    if region is not None and region != sc.region:
-        changes.update(region=region, sectors=None)
-    if changes:
-        sc = dataclasses.replace(sc, **changes)
-    for note in getattr(sc, "notes", ()):
+    sc = Scenario.resolve(name_or_path or DEFAULT_SCENARIO, region=region,
+                          altitudes_m=altitudes)
+    for note in sc.notes:
         log.warning("note: %s", note)
     if warn:
         from ..sanity import check_sites

@@ -1,4 +1,4 @@
-"""``adcov validate``: check a scenario file and report every problem."""
+"""``adcov validate``: check a scenario file or a sites file and report every problem."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from .options import verbosity_options
 @verbosity_options
 @click.argument("scenario")
 def validate(scenario):
-    """Check a scenario file and report every problem found (exit 2 if any), and warn about
-    sites outside the region (warnings do not fail it).
+    """Check a scenario file, or a sites file (.csv, .geojson, .json, .gpkg) read as a
+    scenario, and report every problem found (exit 2 if any); tell how a sites file's region
+    and altitudes were chosen, and warn about sites outside the region (notes and warnings do
+    not fail it).
 
     \b
-    Example:
+    Examples:
       adcov validate my-scenario.toml
+      adcov validate sites.csv
     """
     from ..scenario import Scenario, scenario_path, validate_file
 
@@ -32,7 +35,10 @@ def validate(scenario):
         sys.exit(2)
     from ..sanity import check_sites
 
-    warnings = check_sites(Scenario.resolve(scenario))
+    sc = Scenario.resolve(scenario)
+    for note in sc.notes:
+        click.echo(f"adcov: note: {note}", err=True)
+    warnings = check_sites(sc)
     for w in warnings:
         click.echo(f"adcov: warning: {w.message}", err=True)
     click.echo(f"{path}: OK" + (f" ({len(warnings)} warning(s))" if warnings else ""))

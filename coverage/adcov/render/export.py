@@ -3,7 +3,10 @@
 Every export carries the same layers:
 
 ``sites``
-    one point per site, with the system's limits and the site's source;
+    one point per site, with the system's limits, the site's source and notes, and one
+    column per site property (empty where a site lacks it; a property named like one of the
+    layer's own columns gets the suffix ``_property``); read back as a sites file by
+    :mod:`adcov.sitesfile`;
 ``envelopes``
     one polygon per site and altitude (empty envelopes left out);
 ``unions``
@@ -32,6 +35,7 @@ from ..errors import InputError
 from ..formats import EXPORT, extensions, format_for_path
 from ..geodesy import ellipsoidal_area_km2
 from ..projection import round_coordinates
+from ..sitesfile import property_columns
 from .records import assumptions_summary, site_record
 from .style import family
 
@@ -49,10 +53,14 @@ def layers(result) -> dict:
     sc = result.scenario
     keep = ("name", "system", "family", "lon", "lat", "antenna_height_m", "azimuth_deg",
             "sector_width_deg", "max_range_km", "min_range_km", "max_altitude_m",
-            "min_altitude_m", "source", "color")
-    site_recs = [{k: site_record(s)[k] for k in keep} for s in sc.sites]
+            "min_altitude_m", "source", "notes", "color")
+    site_recs = [{k: (site_record(s) | {"notes": s.notes})[k] for k in keep} for s in sc.sites]
     sites = gpd.GeoDataFrame(site_recs, geometry=shapely.points(
         [s.lon for s in sc.sites], [s.lat for s in sc.sites]), crs="EPSG:4326")
+    columns = property_columns(dict.fromkeys(k for s in sc.sites for k in s.properties), keep)
+    for key, col in columns.items():
+        sites.insert(len(sites.columns) - 1, col,
+                     _property_column([s.properties.get(key) for s in sc.sites]))
 
     families = {s.name: family(s.system) for s in sc.sites}
     env = result.envelopes.copy()
@@ -73,8 +81,25 @@ def layers(result) -> dict:
             "borders": borders.reset_index(drop=True)}
 
 
+def _property_column(values: list):
+    """A property's column, typed so that integers stay integers beside missing values (and
+    GeoPackage gets an integer, real, boolean or text field)."""
+    import pandas as pd
+
+    given = [x for x in values if x is not None]
+    if all(isinstance(x, bool) for x in given):
+        return pd.array(values, dtype="boolean")
+    if all(isinstance(x, int) and not isinstance(x, bool) for x in given):
+        return pd.array(values, dtype="Int64")
+    if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in given):
+        return pd.array([None if x is None else float(x) for x in values], dtype="Float64")
+    return pd.array(values, dtype=object)
+
+
 def _clean(value):
-    if value is None:
+    import pandas as pd
+
+    if value is None or value is pd.NA:
         return None
     if isinstance(value, (np.floating, float)):
         v = float(value)
@@ -197,8 +222,8 @@ def to_kml(result) -> str:
 
     folder = _sub(doc, "Folder")
     _sub(folder, "name", "Sites")
-    for rec, geom in zip(lay["sites"].drop(columns="geometry").to_dict("records"),
-                         lay["sites"].geometry):
+    for site, rec, geom in zip(sc.sites, lay["sites"].drop(columns="geometry").to_dict("records"),
+                               lay["sites"].geometry):
         pm = _sub(folder, "Placemark")
         _sub(pm, "name", rec["name"])
         _sub(pm, "description", _description([
@@ -206,7 +231,7 @@ def to_kml(result) -> str:
             ("Range", f"{rec['min_range_km']:g}-{rec['max_range_km']:g} km (slant)"),
             ("Altitude", f"{rec['min_altitude_m']:g}-{rec['max_altitude_m']:g} m"),
             ("Antenna height", f"{rec['antenna_height_m']:g} m"),
-            ("Source", rec["source"])]))
+            ("Source", rec["source"]), ("Notes", site.notes), *site.properties.items()]))
         _sub(pm, "styleUrl", "#" + _style_id(rec["family"]))
         _kml_geometry(pm, geom)
 

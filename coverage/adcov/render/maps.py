@@ -126,7 +126,9 @@ def _site_records(result, st) -> list:
         rec.update(lon=wrap_longitude(site.lon, lon0), short=badge_label(site.system),
                    limited_by=str(env.limited_by), outer_km=env.outer_km, inner_km=env.inner_km,
                    horizon_km=env.horizon_km, empty=env.empty,
-                   sources=site.system.source_lines())
+                   sources=site.system.source_lines(),
+                   # Pairs, not an object: JavaScript would list numeric-looking names first.
+                   properties=[[k, v] for k, v in site.properties.items()])
         recs.append(rec)
     return recs
 

@@ -13,13 +13,15 @@ __all__ = ["SITE_FIELDS", "site_record", "assumptions_summary"]
 #: The fields of :func:`site_record`, in order.
 SITE_FIELDS = ("name", "system", "system_name", "family", "color", "lon", "lat",
                "antenna_height_m", "azimuth_deg", "sector_width_deg", "max_range_km",
-               "min_range_km", "max_altitude_m", "min_altitude_m", "source")
+               "min_range_km", "max_altitude_m", "min_altitude_m", "source", "properties")
 
 
 def site_record(site) -> dict:
-    """A site as plain data: position, system, the limits and antenna height used, its source.
+    """A site as plain data: position, system, the limits and antenna height used, its source
+    and its properties.
 
-    ``azimuth_deg`` is None for a full-circle site.
+    ``azimuth_deg`` is None for a full-circle site; ``properties`` is a plain dict (name ->
+    text or number) in the site's order.
     """
     sy = site.system
     fam = family(sy)
@@ -31,7 +33,7 @@ def site_record(site) -> dict:
         "azimuth_deg": site.azimuth_deg if width < 360 else None, "sector_width_deg": width,
         "max_range_km": sy.max_range_km, "min_range_km": sy.min_range_km,
         "max_altitude_m": sy.max_altitude_m, "min_altitude_m": sy.min_altitude_m,
-        "source": site.source,
+        "source": site.source, "properties": dict(site.properties),
     }
 
 

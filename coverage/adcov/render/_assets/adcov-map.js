@@ -63,6 +63,12 @@
       }))
     ]);
     if (site.source) { body.appendChild(el("div", {className: "adcov-note", text: "Site: " + site.source})); }
+    if (site.properties && site.properties.length) {
+      body.appendChild(el("div", {className: "adcov-popup-sub", text: "Properties"}));
+      body.appendChild(el("table", {className: "adcov-kv adcov-properties"}, site.properties.map(function (p) {
+        return el("tr", null, [el("th", {text: String(p[0])}), el("td", {text: String(p[1])})]);
+      })));
+    }
     if (site.sources && site.sources.length) {
       body.appendChild(el("div", {className: "adcov-popup-sub", text: "Sources"}));
       body.appendChild(el("ul", {className: "adcov-sources"}, site.sources.map(function (s) { return el("li", {text: s}); })));
