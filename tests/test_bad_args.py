@@ -81,10 +81,12 @@ CASES = {
 
 
 @pytest.fixture
-def where(tmp_path):
-    scen = tmp_path / "small.toml"
+def where(tmp_path, monkeypatch):
+    # Relative paths, so that messages (which shorten long values) read the same everywhere.
+    monkeypatch.chdir(tmp_path)
+    scen = Path("small.toml")
     scen.write_text(SCENARIO, encoding="utf-8")
-    out = tmp_path / "out"
+    out = Path("out")
     out.mkdir()
     return scen, out
 

@@ -12,10 +12,8 @@ they are never copied into the project.
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import subprocess
-import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -707,45 +705,3 @@ def test_bad_dem_input_names_the_file(tmp_path):
 
     with pytest.raises(InputError, match="empty"):
         DEM.open([])
-
-
-# ----------------------------------------------------------------------------------------------
-# Speed
-# ----------------------------------------------------------------------------------------------
-
-
-def test_speed_of_a_field_on_a_fractal_dem():
-    """A 150 km field on a 3 arc-second fractal DEM (3.5 M samples) in well under a second
-    here; the bound is loose for slow CI machines."""
-    z = np.pad(fractal_heights(3600, 6000, seed=7), ((0, 1), (0, 1)), mode="wrap")
-    dem = DEM.from_array(z, (1 / 1200, 0, LON0 - 2.5 - 1 / 2400, 0, -1 / 1200,
-                             LAT0 + 1.5 + 1 / 2400), "EPSG:4326")
-    t0 = time.perf_counter()
-    f = mvh_field(dem, LON0, LAT0, antenna_height_m=30.0, max_range_km=150.0)
-    elapsed = time.perf_counter() - t0
-    assert f.valid.all()
-    assert elapsed < 15.0, elapsed
-
-
-@pytest.mark.skipif(os.environ.get("ADCOV_BENCHMARK") != "1",
-                    reason="set ADCOV_BENCHMARK=1 (writes 135 SRTM-sized tiles, 390 MB)")
-def test_benchmark_400_km_field_on_srtm_tiles(tmp_path, capsys):
-    """An S-400 site: 400 km of rays over a folder of 135 synthetic SRTM3 tiles (lon 20-35 E,
-    lat 49-58 N, a periodic fractal), read through rasterio like real .hgt files."""
-    base = fractal_heights(2400, 2400, seed=11)
-    for la in range(49, 58):
-        for lo in range(20, 35):
-            r = (np.arange(1201) + (57 - la) * 1200) % 2400
-            c = (np.arange(1201) + (lo - 20) * 1200) % 2400
-            write_hgt(tmp_path / f"N{la:02d}E{lo:03d}.hgt", base[np.ix_(r, c)])
-    dem = DEM.open(tmp_path)
-    times = []
-    for _ in range(2):
-        t0 = time.perf_counter()
-        f = mvh_field(dem, LON0, LAT0, antenna_height_m=30.0, max_range_km=400.0)
-        times.append(time.perf_counter() - t0)
-        assert f.valid.all()
-    with capsys.disabled():
-        print(f"\n400 km field {f.mvh_m.shape}: first {times[0]:.2f} s (reading tiles), "
-              f"then {times[1]:.2f} s; {f.nbytes / 1e6:.0f} MB")
-    assert times[1] < 10.0

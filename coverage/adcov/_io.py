@@ -146,10 +146,12 @@ def resolve_target(output, *, choices, fmt: str | None = None, default: str | No
         raise _contradiction(given, entry, fmt, by_ext)
     real = Path(os.path.realpath(path))  # a symlink's target is what gets replaced
     folder = real.parent
+    # Name the folder as the user gave it, unless a link leads elsewhere.
+    shown = str(folder) if path.is_symlink() else str(path.parent)
     if not folder.is_dir():
-        raise InputError("folder does not exist", file=given, entry=entry, value=str(folder))
+        raise InputError("folder does not exist", file=given, entry=entry, value=shown)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError("folder is not writable", file=given, entry=entry, value=str(folder))
+        raise InputError("folder is not writable", file=given, entry=entry, value=shown)
     for p in inputs:
         if p is not None and Path(p).exists() and real == Path(os.path.realpath(p)):
             raise InputError("output would overwrite an input file", file=given, entry=entry)
