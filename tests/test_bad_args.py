@@ -50,10 +50,10 @@ CASES = {
                    "{d}/m.png: output: unknown extension; use one of .html, .htm (got '.png')"),
     "export-format-unknown": (["export", "{s}", "-o", "{d}/c.shp"],
                               "{d}/c.shp: output: unknown export format; use one of .geojson, "
-                              ".json, .gpkg, .kml (got '.shp')"),
+                              ".json, .gpkg, .kml, .kmz (got '.shp')"),
     "export-to-stdout-without-f": (["export", "{s}", "-o", "-"],
                                    "output: give a file name ending in .geojson, .json, .gpkg, "
-                                   ".kml (got '-')"),
+                                   ".kml, .kmz (got '-')"),
     "profile-feet-csv": (["profile", "{s}", "-o", "{d}/p.csv", "--feet"],
                          "--feet: adds a feet axis to a plot (png, svg, pdf); the CSV is in metres"),
     "missing-folder": (["stats", "{s}", "-o", "{d}/nope/z.csv"],

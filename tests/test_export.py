@@ -410,7 +410,9 @@ def test_kml_coordinates_and_rings(kml_root):
 
 def test_kml_folders_by_altitude_then_system(kml_root, blr2023, expected_envelopes):
     doc = kml_root.find(f"{KML}Document")
-    folders = {_name(f): f for f in doc.findall(f"{KML}Folder")}
+    top = {_name(f): f for f in doc.findall(f"{KML}Folder")}
+    by_alt = top["Coverage by target altitude (one at a time)"]
+    folders = {_name(f): f for f in by_alt.findall(f"{KML}Folder")}
     assert "Target altitude 1000 m" in folders
     for h in blr2023.altitudes_m:
         folder = folders[f"Target altitude {h:g} m"]
@@ -485,3 +487,62 @@ def test_unknown_extension_exits_2_with_one_line_and_writes_nothing(tmp_path):
     assert ".shp" in lines[0] and ".gpkg" in lines[0]
     assert res.stdout == ""
     assert os.listdir(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- Google Earth
+def test_kml_altitudes_are_a_radio_folder_showing_one(kml_root, blr2023):
+    """One altitude visible at a time (listItemType radioFolder), the one nearest 1 km shown
+    on opening."""
+    doc = kml_root.find(f"{KML}Document")
+    styles = {st.get("id"): st for st in doc.findall(f"{KML}Style")}
+    top = {_name(f): f for f in doc.findall(f"{KML}Folder")}
+    by_alt = top["Coverage by target altitude (one at a time)"]
+    style_id = by_alt.find(f"{KML}styleUrl").text[1:]
+    assert styles[style_id].find(f"{KML}ListStyle/{KML}listItemType").text == "radioFolder"
+    shown = [_name(f) for f in by_alt.findall(f"{KML}Folder")
+             if f.find(f"{KML}visibility").text == "1"]
+    assert shown == ["Target altitude 1000 m"]
+    assert len(by_alt.findall(f"{KML}Folder")) == len(blr2023.altitudes_m)
+
+
+def test_kml_in_3d_draws_rings_at_their_altitude(tmp_path):
+    out = tmp_path / "c.kml"
+    res = CliRunner().invoke(cli, ["export", "belarus-2021", "-o", str(out), "--3d",
+                                   "--altitudes", "300,5000"])
+    assert res.exit_code == 0, res.stderr
+    root = ET.fromstring(out.read_bytes())
+    by_alt = {_name(f): f for f in root.iter(f"{KML}Folder")}
+    for h in (300, 5000):
+        polys = list(by_alt[f"Target altitude {h} m"].iter(f"{KML}Polygon"))
+        assert polys
+        for poly in polys:
+            assert poly.find(f"{KML}altitudeMode").text == "relativeToGround"
+            for coords in poly.iter(f"{KML}coordinates"):
+                zs = {float(t.split(",")[2]) for t in coords.text.split()}
+                assert zs == {float(h)}
+    # Sites and zones stay on the ground.
+    sites = by_alt["Sites"]
+    assert all(len(c.text.split(",")) == 2 for c in sites.iter(f"{KML}coordinates"))
+
+
+def test_kmz_is_the_kml_zipped_and_deterministic(tmp_path):
+    import zipfile
+
+    kml, kmz, again = tmp_path / "c.kml", tmp_path / "c.kmz", tmp_path / "d.kmz"
+    for path in (kml, kmz, again):
+        res = CliRunner().invoke(cli, ["export", "belarus-2021", "-o", str(path)])
+        assert res.exit_code == 0, res.stderr
+    with zipfile.ZipFile(kmz) as zf:
+        assert zf.namelist() == ["doc.kml"]
+        assert zf.read("doc.kml") == kml.read_bytes()
+    assert kmz.read_bytes() == again.read_bytes()
+    names = list(pyogrio.list_layers(f"/vsizip/{kmz}/doc.kml")[:, 0])
+    assert "Sites" in names
+
+
+def test_3d_is_for_kml_only(tmp_path):
+    res = CliRunner().invoke(cli, ["export", "belarus-2021", "-o", str(tmp_path / "c.geojson"),
+                                   "--3d"])
+    assert res.exit_code == 2
+    assert res.stderr == "adcov: error: --3d: draws KML in 3D; geojson has no altitude\n"
+    assert list(tmp_path.iterdir()) == []

@@ -12,7 +12,7 @@ __all__ = ["TABLE", "LISTING", "EXPORT", "MAP", "PROFILE", "EXTENSIONS", "extens
 #: Zone tables and other statistics (``stats``, ``compare``, ``whatif``).
 TABLE = ("md", "csv", "json")
 #: GIS layers (``export``).
-EXPORT = ("geojson", "gpkg", "kml")
+EXPORT = ("geojson", "gpkg", "kml", "kmz")
 #: Listings of the catalog and the regions (``systems``, ``regions``).
 LISTING = ("text", "csv", "json")
 #: Interactive maps (``map``).
@@ -29,6 +29,7 @@ EXTENSIONS = MappingProxyType({
     "geojson": (".geojson", ".json"),
     "gpkg": (".gpkg",),
     "kml": (".kml",),
+    "kmz": (".kmz",),
     "html": (".html", ".htm"),
     "png": (".png",),
     "svg": (".svg",),
@@ -40,7 +41,7 @@ def extensions(choices) -> list[str]:
     """Every extension that names one of ``choices``, in order, without repeats.
 
     >>> extensions(EXPORT)
-    ['.geojson', '.json', '.gpkg', '.kml']
+    ['.geojson', '.json', '.gpkg', '.kml', '.kmz']
     """
     out: list[str] = []
     for fmt in choices:

@@ -14,12 +14,15 @@ from .options import (Settings, analyze, emit, force_option, format_option, outp
 @verbosity_options
 @force_option
 @click.argument("scenario", required=False)
-@output_option("File to write: .geojson (RFC 7946), .gpkg (GeoPackage) or .kml (KML 2.2); "
-               "or - for standard output with -f.", required=True)
+@output_option("File to write: .geojson (RFC 7946), .gpkg (GeoPackage), .kml (KML 2.2) or "
+               ".kmz (zipped KML); or - for standard output with -f.", required=True)
 @format_option(EXPORT, default=None)
+@click.option("--3d", "three_d", is_flag=True,
+              help="KML/KMZ: draw each envelope at its target altitude above the ground, so "
+                   "Google Earth shows the coverage in 3D.")
 @scenario_options
 @pass_settings
-def export(s: Settings, scenario, output, fmt, altitudes, region):
+def export(s: Settings, scenario, output, fmt, three_d, altitudes, region):
     """GIS layers: sites, envelopes, unions (depth >= 1, 2, 3), gaps, zones and border lines,
     per altitude, in WGS84. The format follows -f, else the file's extension.
 
@@ -27,6 +30,7 @@ def export(s: Settings, scenario, output, fmt, altitudes, region):
     Examples:
       adcov export belarus-2023 -o coverage.gpkg     # QGIS / ArcGIS
       adcov export belarus-2023 -o coverage.kml      # Google Earth
+      adcov export belarus-2023 -o coverage.kmz --3d # rings at their altitude, zipped
       adcov export my.toml -o - -f geojson | jq .
     """
     from pathlib import Path
@@ -41,6 +45,8 @@ def export(s: Settings, scenario, output, fmt, altitudes, region):
                          file=output, entry="output", value=Path(output).suffix)
     sc = resolve_scenario(scenario, altitudes=altitudes, region=region)
     out = target(s, output, choices=EXPORT, fmt=fmt, default=None, inputs=sc.input_paths)
+    if three_d and out.fmt not in ("kml", "kmz"):
+        raise InputError(f"draws KML in 3D; {out.fmt} has no altitude", entry="--3d")
     from ..render import export as gis
 
     result = analyze(s, sc)
@@ -50,5 +56,9 @@ def export(s: Settings, scenario, output, fmt, altitudes, region):
             gis.write_gpkg(result, path)
 
         emit(out, produce=gpkg, suffix=".gpkg")
+    elif out.fmt == "geojson":
+        emit(out, gis.to_geojson(result))
+    elif out.fmt == "kmz":
+        emit(out, gis.to_kmz(result, three_d=three_d))
     else:
-        emit(out, gis.to_geojson(result) if out.fmt == "geojson" else gis.to_kml(result))
+        emit(out, gis.to_kml(result, three_d=three_d))

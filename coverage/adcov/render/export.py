@@ -39,7 +39,7 @@ from ..sitesfile import property_columns
 from .records import assumptions_summary, site_record
 from .style import family
 
-__all__ = ["LAYERS", "layers", "to_geojson", "to_kml", "write"]
+__all__ = ["LAYERS", "to_kmz", "layers", "to_geojson", "to_kml", "write"]
 
 LAYERS = ("sites", "envelopes", "unions", "gaps", "zones", "borders")
 _DECIMALS = 6
@@ -161,18 +161,29 @@ def _coords(seq) -> str:
     return " ".join(f"{x:.{_DECIMALS}f},{y:.{_DECIMALS}f}" for x, y in np.asarray(seq)[:, :2])
 
 
-def _kml_geometry(parent, geom):
+def _kml_geometry(parent, geom, height_m=None):
+    """Geometry as KML; with ``height_m`` polygons are drawn at that height above the ground
+    (``relativeToGround``), so Google Earth shows each ring at its target altitude."""
     parts = list(shapely.get_parts(geom))
     if len(parts) > 1:
         parent = _sub(parent, "MultiGeometry")
+
+    def ring(node, coords):
+        xy = np.asarray(coords)[:, :2]
+        if height_m is None:
+            _sub(node, "coordinates", _coords(xy))
+        else:
+            _sub(node, "coordinates", " ".join(f"{x:.{_DECIMALS}f},{y:.{_DECIMALS}f},"
+                                               f"{height_m:g}" for x, y in xy))
+
     for p in parts:
         if p.geom_type == "Polygon":
             poly = _sub(parent, "Polygon")
-            ob = _sub(_sub(poly, "outerBoundaryIs"), "LinearRing")
-            _sub(ob, "coordinates", _coords(p.exterior.coords))
+            if height_m is not None:
+                _sub(poly, "altitudeMode", "relativeToGround")
+            ring(_sub(_sub(poly, "outerBoundaryIs"), "LinearRing"), p.exterior.coords)
             for hole in p.interiors:
-                ib = _sub(_sub(poly, "innerBoundaryIs"), "LinearRing")
-                _sub(ib, "coordinates", _coords(hole.coords))
+                ring(_sub(_sub(poly, "innerBoundaryIs"), "LinearRing"), hole.coords)
         elif p.geom_type == "LineString":
             _sub(_sub(parent, "LineString"), "coordinates", _coords(p.coords))
         elif p.geom_type == "Point":
@@ -203,8 +214,29 @@ def _style_id(text: str) -> str:
     return "fam-" + "".join(c if c.isalnum() else "-" for c in text)
 
 
-def to_kml(result) -> str:
-    """KML 2.2: sites, then a folder per altitude with a folder per system, union and gaps."""
+def _opening_altitude(altitudes) -> int:
+    """The altitude a rendering opens on: the one closest to 1 km (on a log scale), low enough
+    for the horizon to matter, high enough for most systems to reach."""
+    return int(np.argmin([abs(np.log10(max(a, 1.0)) - 3.0) for a in altitudes]))
+
+
+def to_kml(result, *, three_d: bool = False) -> str:
+    """KML 2.2 for Google Earth: sites, then the altitudes as a radio folder (one altitude
+    shown at a time, the one nearest 1 km on opening), each with a folder per system, the
+    union, depth layers and gaps; then the zones.
+
+    Parameters
+    ----------
+    result : Result
+        From :func:`adcov.analysis.analyze`.
+    three_d : bool, default False
+        Draw each envelope, union and gap at its target altitude above the ground
+        (``altitudeMode`` ``relativeToGround``), so Google Earth shows the envelopes in 3D.
+
+    Returns
+    -------
+    str
+    """
     ET.register_namespace("", KML_NS)
     lay = layers(result)
     sc = result.scenario
@@ -219,6 +251,8 @@ def to_kml(result) -> str:
     _style(doc, "gap", _kml_color("#b3005e", 0.9), _kml_color("#ff2d95", 0.45), width=2)
     _style(doc, "depth", _kml_color("#2171b5", 0.0), _kml_color("#2171b5", 0.3))
     _style(doc, "zone", _kml_color("#333333", 0.9), None, width=1)
+    radio = _sub(doc, "Style", id="one-at-a-time")
+    _sub(_sub(radio, "ListStyle"), "listItemType", "radioFolder")
 
     folder = _sub(doc, "Folder")
     _sub(folder, "name", "Sites")
@@ -226,19 +260,29 @@ def to_kml(result) -> str:
                                lay["sites"].geometry):
         pm = _sub(folder, "Placemark")
         _sub(pm, "name", rec["name"])
+        sy = site.system
+        limits = ([("Range", f"{sy.min_range_km:g}-{sy.max_range_km:g} km (slant)"),
+                   ("Altitude", f"{sy.min_altitude_m:g}-{sy.max_altitude_m:g} m")]
+                  if sy.max_range_km is not None else [])
+        if sy.detection_range_km is not None:
+            limits.append(("Detection range", f"{sy.detection_range_km:g} km"))
         _sub(pm, "description", _description([
-            ("System", rec["system"]),
-            ("Range", f"{rec['min_range_km']:g}-{rec['max_range_km']:g} km (slant)"),
-            ("Altitude", f"{rec['min_altitude_m']:g}-{rec['max_altitude_m']:g} m"),
+            ("System", rec["system"]), *limits,
             ("Antenna height", f"{rec['antenna_height_m']:g} m"),
             ("Source", rec["source"]), ("Notes", site.notes), *site.properties.items()]))
         _sub(pm, "styleUrl", "#" + _style_id(rec["family"]))
         _kml_geometry(pm, geom)
 
     env = lay["envelopes"]
-    for altitude in sc.altitudes_m:
-        af = _sub(doc, "Folder")
+    by_alt = _sub(doc, "Folder")
+    _sub(by_alt, "name", "Coverage by target altitude (one at a time)")
+    _sub(by_alt, "styleUrl", "#one-at-a-time")
+    shown = _opening_altitude(sc.altitudes_m)
+    for a_index, altitude in enumerate(sc.altitudes_m):
+        height = altitude if three_d else None
+        af = _sub(by_alt, "Folder")
         _sub(af, "name", f"Target altitude {altitude:g} m")
+        _sub(af, "visibility", 1 if a_index == shown else 0)
         part = env[env.altitude_m == altitude]
         for system in sorted(set(part.system)):
             sf = _sub(af, "Folder")
@@ -252,7 +296,7 @@ def to_kml(result) -> str:
                     ("Ring", f"{rec['inner_km']:.1f}-{rec['outer_km']:.1f} km"),
                     ("Limited by", rec["limited_by"]), ("Area", f"{rec['area_km2']:.0f} km2")]))
                 _sub(pm, "styleUrl", "#" + _style_id(rec["family"]))
-                _kml_geometry(pm, geom)
+                _kml_geometry(pm, geom, height)
         un = lay["unions"]
         for rec, geom in zip(un[un.altitude_m == altitude].to_dict("records"),
                              un[un.altitude_m == altitude].geometry):
@@ -262,7 +306,7 @@ def to_kml(result) -> str:
             depth = rec["min_depth"]
             _sub(pm, "name", "Union" if depth == 1 else f"Depth >= {depth}")
             _sub(pm, "styleUrl", "#union" if depth == 1 else "#depth")
-            _kml_geometry(pm, geom)
+            _kml_geometry(pm, geom, height)
         gp = lay["gaps"]
         gp = gp[(gp.altitude_m == altitude) & (gp.zone == sc.region)]
         if len(gp):
@@ -272,7 +316,7 @@ def to_kml(result) -> str:
                 pm = _sub(gf, "Placemark")
                 _sub(pm, "name", f"Gap {rec['rank']}: {rec['area_km2']:.0f} km2")
                 _sub(pm, "styleUrl", "#gap")
-                _kml_geometry(pm, geom)
+                _kml_geometry(pm, geom, height)
 
     zf = _sub(doc, "Folder")
     _sub(zf, "name", "Zones")
@@ -287,8 +331,36 @@ def to_kml(result) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write(result, path) -> Path:
-    """Write an export, its format chosen by the file's extension (whole or not at all)."""
+def to_kmz(result, *, three_d: bool = False) -> bytes:
+    """The KML of :func:`to_kml` zipped as a KMZ (``doc.kml``), byte-identical for the same
+    result."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        info = zipfile.ZipInfo("doc.kml", date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(info, to_kml(result, three_d=three_d).encode("utf-8"))
+    return buf.getvalue()
+
+
+def write(result, path, *, three_d: bool = False) -> Path:
+    """Write an export, its format chosen by the file's extension (whole or not at all).
+
+    Parameters
+    ----------
+    result : Result
+        From :func:`adcov.analysis.analyze`.
+    path : str or path-like
+        .geojson/.json, .gpkg, .kml or .kmz.
+    three_d : bool, default False
+        KML/KMZ only: draw envelopes at their target altitude (see :func:`to_kml`).
+
+    Returns
+    -------
+    pathlib.Path
+    """
     from .._io import write_atomic, write_via
 
     path = Path(path)
@@ -299,7 +371,9 @@ def write(result, path) -> Path:
     if fmt == "geojson":
         return write_atomic(path, to_geojson(result))
     if fmt == "kml":
-        return write_atomic(path, to_kml(result))
+        return write_atomic(path, to_kml(result, three_d=three_d))
+    if fmt == "kmz":
+        return write_atomic(path, to_kmz(result, three_d=three_d))
 
     def gpkg(tmp: Path):
         tmp.unlink()  # GDAL creates the file itself
