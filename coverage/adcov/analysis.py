@@ -24,7 +24,8 @@ from .pipeline import cut_scenario
 from .projection import area_km2, laea_to_lonlat
 from .regions import country_name
 from .scenario import Scenario
-from .stats import (OVERLAP_COLUMNS, SITE_COLUMNS, ZONE_COLUMNS, compare_zone_tables,
+from .stats import (OVERLAP_COLUMNS, SITE_COLUMNS, TERRAIN_COLUMNS, ZONE_COLUMNS,
+                    compare_zone_tables,
                     dead_zone_union, gap_kind, overlap_rows, site_rows, zone_gaps, zone_rows)
 
 __all__ = ["analyze", "Result", "AltitudeStats", "compare", "ASSUMPTIONS", "ENVELOPE_COLUMNS"]
@@ -43,6 +44,7 @@ ASSUMPTIONS = MappingProxyType({
 #: Columns of :attr:`Result.envelopes` besides the geometry.
 ENVELOPE_COLUMNS = ("altitude_m", "site", "system", "limited_by", "outer_km", "inner_km",
                     "horizon_km")
+
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,7 +129,7 @@ def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -
             site_rows=tuple(site_rows(pieces.frame, cover, scenario=scenario.label)),
             gaps=MappingProxyType(gaps), lon0=pieces.zones.lon0, lat0=pieces.zones.lat0))
     return Result(scenario=scenario, region_zones=pieces.zones, frame=pieces.frame,
-                  altitude_stats=tuple(per_alt), cell_m=pieces.cell_m)
+                  altitude_stats=tuple(per_alt), cell_m=pieces.cell_m, dem=pieces.dem)
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,6 +148,8 @@ class Result:
         One per altitude, in order.
     cell_m : float
         The overlay's cell size. [m]
+    dem : str or None
+        The DEM that masked the envelopes (its description), or None on a smooth Earth.
     """
 
     scenario: Scenario
@@ -153,6 +157,7 @@ class Result:
     frame: Frame = field(repr=False)
     altitude_stats: tuple = field(repr=False)
     cell_m: float = CELL_SIZE_M
+    dem: str | None = None
 
     def __repr__(self) -> str:
         return (f"<Result {self.scenario.label!r}: {len(self.scenario.sites)} sites, "
@@ -169,7 +174,11 @@ class Result:
     def sites(self) -> pd.DataFrame:
         """Per-site figures: one row per altitude and site."""
         rows = [r for st in self.altitude_stats for r in st.site_rows]
-        return pd.DataFrame(rows, columns=list(SITE_COLUMNS))
+        return pd.DataFrame(rows, columns=list(SITE_COLUMNS) + self._terrain_columns)
+
+    @property
+    def _terrain_columns(self) -> list:
+        return list(TERRAIN_COLUMNS) if self.dem else []
 
     @cached_property
     def overlaps(self) -> pd.DataFrame:
@@ -182,11 +191,26 @@ class Result:
     def assumptions(self) -> dict:
         """The model's assumptions and this scenario's settings."""
         s = self.scenario
-        return {**ASSUMPTIONS, "k_factor": s.k_factor, "belt_km": s.belt_km,
-                "min_gap_km2": s.min_gap_km2, "region": s.region,
-                "region_name": country_name(s.region),
-                "sectors": {k: list(v) for k, v in s.sectors.items()},
-                "altitudes_m": list(s.altitudes_m)}
+        out = {**ASSUMPTIONS, "k_factor": s.k_factor, "belt_km": s.belt_km,
+               "min_gap_km2": s.min_gap_km2, "region": s.region,
+               "region_name": country_name(s.region),
+               "sectors": {k: list(v) for k, v in s.sectors.items()},
+               "altitudes_m": list(s.altitudes_m)}
+        if s.mode == "detection":
+            out["mode"] = "detection"
+            out["envelope"] = ("min(radar detection range, radar horizon) from the search "
+                               "radar's height, no missile altitude limits; elevation limits "
+                               "where catalogued")
+        if self.dem:
+            ref = s.altitude_reference or "agl"
+            out["terrain"] = (f"masked by the DEM ({self.dem}): minimum visible height along "
+                              "geodesic rays with the d^2/(2kR) curvature correction; where the "
+                              "DEM has no data, smooth Earth (outside_dem_fraction per envelope)")
+            out["altitude_reference"] = {
+                "agl": "target altitude above the ground under the target (agl)",
+                "msl": "target altitude above sea level, the DEM's datum (msl); where the "
+                       "ground is higher the target is not covered"}[ref]
+        return out
 
     def at(self, altitude_m: float) -> AltitudeStats:
         """The statistics and pieces (LAEA geometry) of one altitude of the scenario.
@@ -218,11 +242,15 @@ class Result:
             for e, g in zip(st.envelopes, st.polygons):
                 if g.is_empty:
                     continue
-                recs.append({"altitude_m": e.altitude_m, "site": e.site, "system": e.system,
-                             "limited_by": str(e.limited_by), "outer_km": e.outer_km,
-                             "inner_km": e.inner_km, "horizon_km": e.horizon_km})
+                rec = {"altitude_m": e.altitude_m, "site": e.site, "system": e.system,
+                       "limited_by": str(e.limited_by), "outer_km": e.outer_km,
+                       "inner_km": e.inner_km, "horizon_km": e.horizon_km}
+                if self.dem:
+                    rec.update(terrain_masked_fraction=e.terrain_masked_fraction,
+                               outside_dem_fraction=e.outside_dem_fraction)
+                recs.append(rec)
                 geoms.append(g)
-        return gpd.GeoDataFrame(recs, columns=list(ENVELOPE_COLUMNS),
+        return gpd.GeoDataFrame(recs, columns=list(ENVELOPE_COLUMNS) + self._terrain_columns,
                                 geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
 
     @cached_property

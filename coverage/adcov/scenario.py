@@ -38,7 +38,13 @@ __all__ = [
 DEFAULT_ALTITUDES_M = (50.0, 300.0, 1000.0, 5000.0, 10000.0, 20000.0)
 
 _TOP_KEYS = {"name", "description", "region", "altitudes_m", "k_factor", "belt_km",
-             "min_gap_km2", "sectors", "systems", "sites", "sites_file"}
+             "min_gap_km2", "sectors", "systems", "sites", "sites_file", "terrain",
+             "altitude_reference", "mode"}
+#: Analysis modes: where missiles can engage, or where radars detect (:mod:`adcov.models`).
+MODES = ("engagement", "detection")
+#: What target altitudes are measured from over a DEM: the ground under the target, or sea
+#: level (the DEM's datum).
+ALTITUDE_REFERENCES = ("agl", "msl")
 _SITE_KEYS = {"name", "system", "lon", "lat", "antenna_height_m", "azimuth_deg",
               "sector_width_deg", "source", "notes"}
 _ROW_KEYS = _SITE_KEYS | {"properties"}
@@ -215,6 +221,13 @@ class Scenario:
         How the reader chose settings the input did not give, one line each, e.g.
         ``region BLR: the country holding 12 of 13 sites (choose with --region)``. Not part
         of equality.
+    terrain : tuple of Path, optional
+        DEM files or folders (:class:`adcov.terrain.DEM`): envelopes are masked by terrain.
+    altitude_reference : {"agl", "msl"}, optional
+        With a DEM, what target altitudes are above: the ground under the target (``agl``, the
+        default) or sea level (``msl``). Without a DEM altitudes are above the radar's ground.
+    mode : {"engagement", "detection"}, default "engagement"
+        Missile engagement envelopes, or radar detection envelopes (:mod:`adcov.models`).
     """
 
     name: str
@@ -231,11 +244,15 @@ class Scenario:
     sites_path: Path | None = field(default=None, compare=False)
     variant: str = field(default="", compare=False)
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    terrain: tuple = ()
+    altitude_reference: str | None = None
+    mode: str = "engagement"
 
     @property
     def input_paths(self) -> list[Path]:
         """The files this scenario was read from (never to be overwritten by an output)."""
-        return list(dict.fromkeys(p for p in (self.path, self.sites_path) if p is not None))
+        return list(dict.fromkeys(p for p in (self.path, self.sites_path, *self.terrain)
+                                  if p is not None))
 
     def __post_init__(self):
         put = partial(object.__setattr__, self)
@@ -267,6 +284,18 @@ class Scenario:
                                 error=ScenarioError))
         put("min_gap_km2", v.number(self.min_gap_km2, file=None, entry="min_gap_km2",
                                     bounds=_GAP_BOUNDS, error=ScenarioError))
+        put("terrain", _terrain_paths(self.terrain, base=None))
+        if self.mode not in MODES:
+            raise ScenarioError(f"must be one of {', '.join(MODES)}", entry="mode",
+                                value=self.mode)
+        if self.altitude_reference is not None:
+            if self.altitude_reference not in ALTITUDE_REFERENCES:
+                raise ScenarioError(f"must be one of {', '.join(ALTITUDE_REFERENCES)}",
+                                    entry="altitude_reference", value=self.altitude_reference)
+            if not self.terrain:
+                raise ScenarioError("needs a DEM (terrain): without one, altitudes are above "
+                                    "the radar's ground", entry="altitude_reference",
+                                    value=self.altitude_reference)
         default = default_sectors(self.region)
         if self.sectors is None or SectorTable(self.sectors) == default:
             put("sectors", default)  # also a region without neighbours: no sectors at all
@@ -582,11 +611,57 @@ def _build(doc: dict, path: Path, catalog: Catalog, problems: list) -> Scenario 
     if not sites and len(problems) == n_before:
         problems.append(ScenarioError("has no sites; add [[sites]] entries or a sites_file",
                                       file=path, entry="sites"))
+    terrain = attempt(_terrain_paths, doc.get("terrain", ()), base=path.parent, file=path,
+                      default=())
+    mode = attempt(_choice, doc.get("mode", "engagement"), MODES, file=path, entry="mode")
+    reference = None
+    if "altitude_reference" in doc:
+        reference = attempt(_choice, doc["altitude_reference"], ALTITUDE_REFERENCES, file=path,
+                            entry="altitude_reference")
+        if reference is not None and not terrain and "terrain" not in doc:
+            problems.append(ScenarioError(
+                "needs a DEM (terrain = ...): without one, altitudes are above the radar's "
+                "ground", file=path, entry="altitude_reference", value=reference))
     if len(problems) > n_before:
         return None
     return Scenario(name=name, sites=tuple(sites), region=region, altitudes_m=altitudes,
                     k_factor=k_factor, belt_km=belt_km, min_gap_km2=min_gap, sectors=sectors,
-                    description=description, catalog=catalog, path=path, sites_path=sites_path)
+                    description=description, catalog=catalog, path=path, sites_path=sites_path,
+                    terrain=terrain or (), altitude_reference=reference,
+                    mode=mode or "engagement")
+
+
+def _choice(value, choices, *, file, entry):
+    if not isinstance(value, str) or value not in choices:
+        raise ScenarioError(f"must be one of {', '.join(choices)}", file=file, entry=entry,
+                            value=value)
+    return value
+
+
+def _terrain_paths(value, *, base, file=None) -> tuple:
+    """``terrain``: a path or a list of paths (DEM files or folders), relative to ``base`` (the
+    scenario's folder) unless absolute; each must exist."""
+    if value is None or value == () or value == []:
+        return ()
+    items = [value] if isinstance(value, (str, Path)) else value
+    if not isinstance(items, (list, tuple)):
+        raise ScenarioError("must be a path or a list of paths to DEM files or folders",
+                            file=file, entry="terrain", value=value)
+    out = []
+    for i, item in enumerate(items):
+        entry = "terrain" if len(items) == 1 and not isinstance(value, (list, tuple)) \
+            else f"terrain[{i}]"
+        if not isinstance(item, (str, Path)) or not str(item).strip():
+            raise ScenarioError("must be a path to a DEM file or folder", file=file,
+                                entry=entry, value=item)
+        p = Path(item)
+        if base is not None and not p.is_absolute():
+            p = base / p
+        if not p.exists():
+            raise ScenarioError("DEM file or folder not found", file=file, entry=entry,
+                                value=str(item))
+        out.append(p)
+    return tuple(out)
 
 
 def _with_file(exc: InputError, path) -> InputError:

@@ -23,6 +23,7 @@ __all__ = [
     "ZONE_COLUMNS",
     "SITE_COLUMNS",
     "OVERLAP_COLUMNS",
+    "TERRAIN_COLUMNS",
     "GAP_KINDS",
     "REACH_SPACING_M",
     "covered_area_m2",
@@ -48,6 +49,8 @@ SITE_COLUMNS = (
     "horizon_km", "covered_km2", "unique_km2", "loss_if_removed_fraction",
 )
 OVERLAP_COLUMNS = ("scenario", "altitude_m", "site_a", "site_b", "overlap_km2")
+#: Per-site columns added when envelopes are masked by a DEM.
+TERRAIN_COLUMNS = ("terrain_masked_fraction", "outside_dem_fraction")
 #: A gap is ``open``, or a ``dead_zone``: inside the minimum-range holes of the envelopes
 #: around it (the blind spot straight above a battery that no other site covers).
 GAP_KINDS = ("open", "dead_zone")
@@ -272,6 +275,8 @@ def site_rows(frame: Frame, cover: Cover, *, scenario: str) -> list[dict]:
         "lon": e.lon, "lat": e.lat, "limited_by": str(e.limited_by), "outer_km": e.outer_km,
         "inner_km": e.inner_km, "horizon_km": e.horizon_km, "covered_km2": covered[i] / 1e6,
         "unique_km2": unique[i] / 1e6, "loss_if_removed_fraction": unique[i] / rz.area_m2,
+        "terrain_masked_fraction": e.terrain_masked_fraction,
+        "outside_dem_fraction": e.outside_dem_fraction,
     } for i, e in enumerate(envs)]
 
 

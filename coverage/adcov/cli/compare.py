@@ -18,7 +18,7 @@ from .options import (Settings, analyze, emit, force_option, format_option, outp
 @output_option()
 @scenario_options
 @pass_settings
-def compare(s: Settings, scenario_a, scenario_b, fmt, output, altitudes, region):
+def compare(s: Settings, scenario_a, scenario_b, fmt, output):
     """Both scenarios' zone tables and their difference (B minus A). --altitudes and --region
     apply to both.
 
@@ -26,8 +26,8 @@ def compare(s: Settings, scenario_a, scenario_b, fmt, output, altitudes, region)
     Example:
       adcov compare belarus-2021 belarus-2023 -o diff.csv
     """
-    a = resolve_scenario(scenario_a, altitudes=altitudes, region=region)
-    b = resolve_scenario(scenario_b, altitudes=altitudes, region=region)
+    a = resolve_scenario(scenario_a, s)
+    b = resolve_scenario(scenario_b, s)
     out = target(s, output, fmt=fmt, inputs=a.input_paths + b.input_paths)
     from ..analysis import compare as compare_results
     from ..render import tables

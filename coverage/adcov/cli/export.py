@@ -22,7 +22,7 @@ from .options import (Settings, analyze, emit, force_option, format_option, outp
                    "Google Earth shows the coverage in 3D.")
 @scenario_options
 @pass_settings
-def export(s: Settings, scenario, output, fmt, three_d, altitudes, region):
+def export(s: Settings, scenario, output, fmt, three_d):
     """GIS layers: sites, envelopes, unions (depth >= 1, 2, 3), gaps, zones and border lines,
     per altitude, in WGS84. The format follows -f, else the file's extension.
 
@@ -43,7 +43,7 @@ def export(s: Settings, scenario, output, fmt, three_d, altitudes, region):
             and not Path(output).exists():
         raise InputError(f"unknown export format; use one of {', '.join(extensions(EXPORT))}",
                          file=output, entry="output", value=Path(output).suffix)
-    sc = resolve_scenario(scenario, altitudes=altitudes, region=region)
+    sc = resolve_scenario(scenario, s)
     out = target(s, output, choices=EXPORT, fmt=fmt, default=None, inputs=sc.input_paths)
     if three_d and out.fmt not in ("kml", "kmz"):
         raise InputError(f"draws KML in 3D; {out.fmt} has no altitude", entry="--3d")

@@ -22,7 +22,7 @@ from .options import (Settings, analyze, emit, force_option, output_option, pass
               help="Show what SCENARIO_B covers that SCENARIO does not, and the reverse.")
 @scenario_options
 @pass_settings
-def map_command(s: Settings, scenario, output, tiles, compare_with, altitudes, region):
+def map_command(s: Settings, scenario, output, tiles, compare_with):
     """Interactive HTML map: envelopes, union, gaps and depth per target altitude, sector
     zones, sites with popups, and the zone table of the shown altitude.
 
@@ -32,8 +32,8 @@ def map_command(s: Settings, scenario, output, tiles, compare_with, altitudes, r
       adcov map belarus-2023 --tiles none -o map.html
       adcov map belarus-2021 --compare belarus-2023 -o change.html
     """
-    sc = resolve_scenario(scenario, altitudes=altitudes, region=region)
-    other = (resolve_scenario(compare_with, altitudes=altitudes, region=region)
+    sc = resolve_scenario(scenario, s)
+    other = (resolve_scenario(compare_with, s)
              if compare_with else None)
     inputs = sc.input_paths + (other.input_paths if other else [])
     out = target(s, output, choices=MAP, default="html", inputs=inputs)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import click
 
@@ -44,11 +44,15 @@ class Settings:
         Number of ``-v`` given: 1 for info messages, 2 for debug messages and tracebacks.
     force : bool
         Overwrite an existing output file (``--force``).
+    overrides : dict
+        What the command line sets instead of the scenario (``--altitudes``, ``--region``,
+        ``--dem``, ``--altitude-reference``, ``--mode``).
     """
 
     quiet: bool = False
     verbose: int = 0
     force: bool = False
+    overrides: dict = field(default_factory=dict)
 
     def log_level(self) -> int:
         """The logging level these settings ask for."""
@@ -189,25 +193,56 @@ class Progress:
         return False
 
 
-def _altitudes_callback(ctx, param, value):
-    return None if value is None else parse_altitudes(value)
+def _override(key, convert=None):
+    def callback(ctx, param, value):
+        if value is None or value == ():
+            return
+        settings(ctx).overrides[key] = convert(value) if convert else value
+    return callback
 
 
-def _region_callback(ctx, param, value):
-    if value is None:
-        return None
+def _region(value):
     from ..regions import check_region
 
     return check_region(value, entry="--region")
 
 
+def _dem(values):
+    from pathlib import Path
+
+    from ..errors import InputError
+
+    for v in values:
+        if not Path(v).exists():
+            raise InputError("DEM file or folder not found", entry="--dem", value=v)
+    return tuple(Path(v) for v in values)
+
+
 def scenario_options(fn):
-    """``--altitudes`` and ``--region``: override the scenario's on the command line."""
-    fn = click.option("--region", callback=_region_callback, metavar="REGION",
+    """What the command line sets instead of the scenario: ``--altitudes``, ``--region``,
+    ``--dem``, ``--altitude-reference`` and ``--mode`` (kept in the run's settings, applied
+    by :func:`resolve_scenario`)."""
+    fn = click.option("--mode", type=click.Choice(["engagement", "detection"]),
+                      expose_value=False, callback=_override("mode"),
+                      help="Missile engagement envelopes (the default) or radar detection "
+                           "envelopes (each system's detection range, no missile altitude "
+                           "limits).")(fn)
+    fn = click.option("--altitude-reference", type=click.Choice(["agl", "msl"]),
+                      expose_value=False, callback=_override("altitude_reference"),
+                      help="With a DEM: target altitudes above the ground under the target "
+                           "(agl, the default) or above sea level (msl).")(fn)
+    fn = click.option("--dem", multiple=True, metavar="PATH", expose_value=False,
+                      callback=_override("terrain", _dem),
+                      help="Mask envelopes by terrain: a DEM (GeoTIFF in any CRS, SRTM .hgt "
+                           "or .hgt.zip) or a folder of tiles; repeat for several. See "
+                           "`adcov dem fetch`.")(fn)
+    fn = click.option("--region", metavar="REGION", expose_value=False,
+                      callback=_override("region", _region),
                       help="Region instead of the scenario's: an ISO3 code in any case or a "
                            "country name (see `adcov regions`); sectors become the region's "
                            "defaults.")(fn)
-    fn = click.option("--altitudes", callback=_altitudes_callback, metavar="LIST",
+    fn = click.option("--altitudes", metavar="LIST", expose_value=False,
+                      callback=_override("altitudes", parse_altitudes),
                       help="Target altitudes instead of the scenario's, comma-separated, in "
                            "metres or with a unit: 50,300,1000 or 500ft,10000ft or 1.5km "
                            "(outputs stay in metres).")(fn)
@@ -246,14 +281,20 @@ def parse_altitudes(text: str) -> tuple:
     return tuple(out)
 
 
-def resolve_scenario(name_or_path, *, altitudes=None, region=None, warn: bool = True):
+def resolve_scenario(name_or_path, s: Settings | None = None, *, warn: bool = True):
     """A scenario file, a sites file or a built-in name as a :class:`adcov.scenario.Scenario`
-    (default :data:`DEFAULT_SCENARIO`), with ``--altitudes`` and ``--region`` applied, and its
-    notes and site warnings told on standard error."""
+    (default :data:`DEFAULT_SCENARIO`), with the command line's overrides applied (see
+    :func:`scenario_options`), and its notes and site warnings told on standard error."""
+    import dataclasses
+
     from ..scenario import Scenario
 
-    sc = Scenario.resolve(name_or_path or DEFAULT_SCENARIO, region=region,
-                          altitudes_m=altitudes)
+    over = dict(s.overrides) if s is not None else {}
+    sc = Scenario.resolve(name_or_path or DEFAULT_SCENARIO, region=over.get("region"),
+                          altitudes_m=over.get("altitudes"))
+    changes = {k: over[k] for k in ("terrain", "altitude_reference", "mode") if k in over}
+    if changes:
+        sc = dataclasses.replace(sc, **changes)
     for note in sc.notes:
         log.warning("note: %s", note)
     if warn:

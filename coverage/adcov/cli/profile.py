@@ -26,7 +26,7 @@ from .options import (Progress, Settings, emit, force_option, format_option, out
                    "metres).")
 @scenario_options
 @pass_settings
-def profile(s: Settings, scenario, output, fmt, points, feet, altitudes, region):
+def profile(s: Settings, scenario, output, fmt, points, feet):
     """Covered fraction against target altitude for the region and each sector, with the
     horizon-limited and range-limited regimes of the envelopes.
 
@@ -36,7 +36,7 @@ def profile(s: Settings, scenario, output, fmt, points, feet, altitudes, region)
       adcov profile belarus-2021 -o profile.csv --points 60
       adcov profile belarus-2023 -o profile.svg --feet --altitudes 100ft,40km
     """
-    sc = resolve_scenario(scenario, altitudes=altitudes, region=region)
+    sc = resolve_scenario(scenario, s)
     out = target(s, output, choices=PROFILE, fmt=fmt, default=None, inputs=sc.input_paths)
     if out.fmt == "csv" and feet:
         raise InputError("adds a feet axis to a plot (png, svg, pdf); the CSV is in metres",

@@ -23,7 +23,7 @@ AUTO_OVERLAP_MAX_SITES = 200
               help=f"Include pairwise site overlaps in JSON (default: when at most "
                    f"{AUTO_OVERLAP_MAX_SITES} sites).")
 @pass_settings
-def stats(s: Settings, scenario, fmt, output, altitudes, region, overlaps):
+def stats(s: Settings, scenario, fmt, output, overlaps):
     """Coverage statistics per altitude and zone (region, sectors, belts).
 
     CSV and Markdown give the zone table; JSON gives an object with the scenario, the model's
@@ -37,7 +37,7 @@ def stats(s: Settings, scenario, fmt, output, altitudes, region, overlaps):
       adcov stats my-scenario.toml -o stats.json
       adcov stats sites.csv --region BLR --altitudes 500ft,1000ft,10000ft
     """
-    sc = resolve_scenario(scenario, altitudes=altitudes, region=region)
+    sc = resolve_scenario(scenario, s)
     # Refuse a bad output before the analysis, not after it.
     out = target(s, output, fmt=fmt, inputs=sc.input_paths)
     from ..render import tables

@@ -69,7 +69,7 @@ def parse_site_spec(spec: str, index: int) -> dict:
 @tiles_option("Base map tiles for --map.")
 @scenario_options
 @pass_settings
-def whatif(s: Settings, scenario, adds, fmt, output, map_path, tiles, altitudes, region):
+def whatif(s: Settings, scenario, adds, fmt, output, map_path, tiles):
     """What would new sites change? The scenario's zone table, the same with the sites added,
     and the difference; the new sites' own figures follow in JSON.
 
@@ -79,7 +79,7 @@ def whatif(s: Settings, scenario, adds, fmt, output, map_path, tiles, altitudes,
       adcov whatif belarus-2021 --add name=Pinsk,system=S-300PMU-2,lon=26.10,lat=52.11 \\
           --add name=Gomel,system=Buk-M3,lon=30.98,lat=52.43 -o change.csv --map change.html
     """
-    base = resolve_scenario(scenario, altitudes=altitudes, region=region)
+    base = resolve_scenario(scenario, s)
     rows = [parse_site_spec(spec, i) for i, spec in enumerate(adds, start=1)]
     more = base.with_sites(*rows, entry="--add")
     # Both outputs are checked before the (slow) analyses, and may not be one place.

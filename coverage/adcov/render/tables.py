@@ -21,6 +21,7 @@ DECIMALS = {
     "border_covered_km": 1, "border_covered_fraction": 4, "forward_km2": 1,
     "forward_reach_km": 1, "lon": 5, "lat": 5, "outer_km": 2, "inner_km": 2, "horizon_km": 2,
     "unique_km2": 1, "loss_if_removed_fraction": 4, "overlap_km2": 1,
+    "terrain_masked_fraction": 4, "outside_dem_fraction": 4,
 }
 
 
