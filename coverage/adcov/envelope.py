@@ -16,7 +16,8 @@ from typing import Iterable
 import numpy as np
 import shapely
 
-from .geodesy import GEOD, geodesic_rings, ring_vertex_count, wrap_longitude
+from .geodesy import (GEOD, geodesic_ring_vertices, geodesic_rings, ring_vertex_count,
+                      wrap_longitude)
 from .projection import area_km2, lonlat_to_laea_xy
 
 __all__ = [
@@ -224,13 +225,64 @@ def envelope_polygons(envs: Iterable[Envelope], lon0: float | None = None,
         else in lon/lat [deg] around each site.
     """
     envs = list(envs)
+    result = np.array([_EMPTY_POLYGON] * len(envs), dtype=object)
+    if not envs:
+        return result
+    # Plain discs and annuli (the common case, thousands at a time) are built in bulk; sectors
+    # and per-azimuth boundaries one by one.
+    plain = np.array([not e.empty and e.sector_width_deg >= 360.0
+                      and e.outer_by_azimuth_km is None and e.outer_km > 0 for e in envs])
+    if plain.any():
+        result[plain] = _disc_polygons([e for e, p in zip(envs, plain) if p], lon0, lat0,
+                                       tolerance_m)
+    rest = [i for i, (e, p) in enumerate(zip(envs, plain)) if not p and not e.empty]
+    if rest:
+        result[rest] = _other_polygons([envs[i] for i in rest], lon0, lat0, tolerance_m)
+    return result
+
+
+_EMPTY_POLYGON = shapely.Polygon()
+
+
+def _ring_counts(radius_km, width_deg, tolerance_m):
+    tol = np.minimum(tolerance_m, RING_RELATIVE_TOLERANCE * np.asarray(radius_km) * 1000.0)
+    return np.asarray(ring_vertex_count(radius_km, tolerance_m=tol, width_deg=width_deg))
+
+
+def _disc_polygons(envs, lon0, lat0, tolerance_m):
+    """Full-circle envelopes (an outer ring and, for a minimum range, an inner one) in bulk:
+    one ``Geod.fwd``, one projection, one ``shapely.polygons``."""
+    n = len(envs)
+    lon = np.array([e.lon for e in envs])
+    lat = np.array([e.lat for e in envs])
+    outer = np.array([e.outer_km for e in envs])
+    inner = np.array([e.inner_km for e in envs])
+    has_inner = inner > 0
+    # Ring order: each polygon's shell, then its hole.
+    owner = np.repeat(np.arange(n), 1 + has_inner)
+    is_hole = np.zeros(len(owner), dtype=bool)
+    is_hole[np.cumsum(1 + has_inner)[has_inner] - 1] = True
+    radius = np.where(is_hole, inner[owner], outer[owner])
+    counts = np.atleast_1d(_ring_counts(radius, 360.0, tolerance_m))
+    ring_lon, ring_lat = geodesic_ring_vertices(lon[owner], lat[owner], radius,
+                                                np.zeros(len(owner)), np.full(len(owner), 360.0),
+                                                counts)
+    sizes = counts + 1
+    ring_of_vertex = np.repeat(np.arange(len(owner)), sizes)
+    if lon0 is not None:
+        x, y = lonlat_to_laea_xy(ring_lon, ring_lat, lon0, lat0)
+    else:
+        x, y = wrap_longitude(ring_lon, lon[owner][ring_of_vertex]), ring_lat
+    rings = shapely.linearrings(np.column_stack([x, y]), indices=ring_of_vertex)
+    return shapely.polygons(rings, indices=owner)
+
+
+def _other_polygons(envs, lon0, lat0, tolerance_m):
+    """Sectors and per-azimuth outer boundaries, one envelope at a time."""
     lon, lat, rad, start, width, count, owner, kind = [], [], [], [], [], [], [], []
     stars = {}
     for i, e in enumerate(envs):
-        if e.empty:
-            continue
-        full = e.sector_width_deg >= 360.0
-        a0 = 0.0 if full else e.azimuth_deg - e.sector_width_deg / 2.0
+        a0 = 0.0 if e.sector_width_deg >= 360.0 else e.azimuth_deg - e.sector_width_deg / 2.0
         rings = [("inner", e.inner_km)]
         if e.outer_by_azimuth_km is None:
             rings.append(("outer", e.outer_km))
@@ -244,13 +296,44 @@ def envelope_polygons(envs: Iterable[Envelope], lon0: float | None = None,
             width.append(e.sector_width_deg)
             count.append(ring_vertex_count(radius, tolerance_m=tol, width_deg=e.sector_width_deg))
             owner.append(i), kind.append(ring)
-    result = np.array([shapely.Polygon() for _ in envs], dtype=object)
+    result = np.array([_EMPTY_POLYGON] * len(envs), dtype=object)
     rings = geodesic_rings(lon, lat, rad, start, width, count) if owner else []
     for i, (slon, slat) in stars.items():
         rings.append((slon, slat))
         owner.append(i), kind.append("outer")
     if not owner:
         return result
+    allx = np.concatenate([r[0] for r in rings])
+    ally = np.concatenate([r[1] for r in rings])
+    if lon0 is not None:
+        allx, ally = lonlat_to_laea_xy(allx, ally, lon0, lat0)
+    bounds = np.cumsum([0] + [len(r[0]) for r in rings])
+    pieces: dict[int, dict] = {}
+    for j, i in enumerate(owner):
+        xy = np.column_stack([allx[bounds[j]:bounds[j + 1]], ally[bounds[j]:bounds[j + 1]]])
+        if lon0 is None:
+            xy[:, 0] = wrap_longitude(xy[:, 0], envs[i].lon)
+        pieces.setdefault(i, {})[kind[j]] = xy
+    for i, p in pieces.items():
+        e = envs[i]
+        if "outer" not in p:
+            continue
+        outer = p["outer"]
+        if e.sector_width_deg >= 360.0:
+            holes = [p["inner"]] if "inner" in p else []
+            result[i] = shapely.Polygon(outer, holes)
+        else:
+            if "inner" in p:
+                back = p["inner"][::-1]
+            else:
+                back = np.array([[e.lon, e.lat]])
+                if lon0 is not None:
+                    back = np.column_stack(lonlat_to_laea_xy(back[:, 0], back[:, 1], lon0, lat0))
+            result[i] = shapely.Polygon(np.vstack([outer, back]))
+        if e.outer_by_azimuth_km is not None and not result[i].is_valid:
+            # A star-shaped boundary can pinch where a radius drops to nearly zero.
+            result[i] = shapely.make_valid(result[i])
+    return result
     allx = np.concatenate([r[0] for r in rings])
     ally = np.concatenate([r[1] for r in rings])
     if lon0 is not None:

@@ -125,21 +125,30 @@ def geodesic_rings(lon, lat, radius_km, az_start_deg, width_deg, counts):
     list of (ndarray, ndarray)
         Longitudes and latitudes of each arc's vertices, in clockwise azimuth order. [deg]
     """
-    lon = np.asarray(lon, dtype=float)
-    lat = np.asarray(lat, dtype=float)
     counts = np.asarray(counts, dtype=int)
+    out_lon, out_lat = geodesic_ring_vertices(lon, lat, radius_km, az_start_deg, width_deg,
+                                              counts)
+    bounds = np.concatenate([[0], np.cumsum(counts + 1)])
+    return [(out_lon[b0:b1], out_lat[b0:b1]) for b0, b1 in zip(bounds[:-1], bounds[1:])]
+
+
+def geodesic_ring_vertices(lon, lat, radius_km, az_start_deg, width_deg, counts):
+    """The vertices of :func:`geodesic_rings` as two flat arrays, arc after arc (arc ``i`` has
+    ``counts[i] + 1`` of them). [deg]"""
+    lon = np.atleast_1d(np.asarray(lon, dtype=float))
+    lat = np.atleast_1d(np.asarray(lat, dtype=float))
+    counts = np.atleast_1d(np.asarray(counts, dtype=int))
     sizes = counts + 1
     idx = np.repeat(np.arange(len(lon)), sizes)
-    step = np.concatenate([np.arange(s) for s in sizes]) if len(sizes) else np.empty(0)
+    # Position of each vertex along its arc: 0, 1, ..., counts[i].
+    first = np.cumsum(sizes) - sizes
+    step = np.arange(int(sizes.sum())) - np.repeat(first, sizes)
     frac = step / np.repeat(counts, sizes)
-    az = np.repeat(np.asarray(az_start_deg, float), sizes) + frac * np.repeat(
-        np.asarray(width_deg, float), sizes)
+    az = np.repeat(np.broadcast_to(np.asarray(az_start_deg, float), lon.shape), sizes) + frac * \
+        np.repeat(np.broadcast_to(np.asarray(width_deg, float), lon.shape), sizes)
     dist = np.repeat(np.asarray(radius_km, float) * 1000.0, sizes)
     out_lon, out_lat, _ = GEOD.fwd(lon[idx], lat[idx], az, dist)
-    out_lon = np.asarray(out_lon)
-    out_lat = np.asarray(out_lat)
-    bounds = np.concatenate([[0], np.cumsum(sizes)])
-    return [(out_lon[b0:b1], out_lat[b0:b1]) for b0, b1 in zip(bounds[:-1], bounds[1:])]
+    return np.asarray(out_lon, dtype=float), np.asarray(out_lat, dtype=float)
 
 
 def scalar_or_array(x):

@@ -33,6 +33,7 @@ __all__ = [
     "Cover",
     "build_frame",
     "cut_envelopes",
+    "clip_to",
 ]
 
 #: Side of the grid cells. Smaller cells mean more, cheaper pieces; 25 km balances both for
@@ -100,6 +101,37 @@ class Grid:
     def cell_area_m2(self) -> float:
         """Area of one cell. [m2]"""
         return self.cell_m * self.cell_m
+
+    def clip(self, geoms, cells) -> tuple[np.ndarray, np.ndarray]:
+        """``geoms[i] ∩ cell[cells[i]]`` for every pair, and whether that is the whole cell.
+
+        Clipping by a rectangle (GEOS's rectangle intersection) is about twice as fast as a
+        general intersection; the pairs are grouped by cell so that each cell is one call over
+        all its geometries. A clipped piece that GEOS reports invalid (a degenerate sliver on
+        the cell's edge) is repaired, so that later overlays never meet an invalid input.
+        """
+        geoms = np.asarray(geoms, dtype=object)
+        cells = np.asarray(cells, dtype=int)
+        out = np.empty(len(geoms), dtype=object)
+        if not len(geoms):
+            return out, np.empty(0, bool)
+        order = np.argsort(cells, kind="stable")
+        sorted_cells = cells[order]
+        starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]])
+        ends = np.r_[starts[1:], len(order)]
+        m = self.cell_m
+        for a, b in zip(starts, ends):
+            c = sorted_cells[a]
+            x, y = float(self.x0[c]), float(self.y0[c])
+            sel = order[a:b]
+            out[sel] = shapely.clip_by_rect(geoms[sel], x, y, x + m, y + m)
+        bad = ~shapely.is_valid(out)
+        if bad.any():
+            out[bad] = shapely.make_valid(out[bad])
+        area = shapely.area(out)
+        # A piece of the cell's own area is the whole cell (to a part in 1e12 of it).
+        full = area >= self.cell_area_m2 * (1.0 - 1e-12)
+        return out, full
 
     def cut(self, geom, cells: np.ndarray) -> np.ndarray:
         """``geom ∩ cell`` for each of ``cells``, by recursive halving.
@@ -178,6 +210,7 @@ class ZonePieces:
         cells, full, pieces, area = cells[keep], full[keep], pieces[keep], area[keep]
         lookup = np.full(grid.size, -1)
         lookup[cells] = np.arange(len(cells))
+        shapely.prepare(pieces[~full])
         return cls(name, kind, geom, float(shapely.area(geom)), _frozen(cells), _frozen(full),
                    _frozen(pieces), _frozen(area), _frozen(lookup))
 
@@ -244,6 +277,28 @@ class Frame:
     def region(self) -> ZonePieces:
         """The region's pieces."""
         return self.zones[0]
+
+    def distance_to_boundary(self, points) -> np.ndarray:
+        """Distance of each point to the region's boundary, exact, through an index of the
+        boundary's segments (a country's boundary has thousands of vertices; measuring every
+        point against the whole line costs points x vertices). [m]"""
+        points = np.asarray(points, dtype=object)
+        if not len(points):
+            return np.empty(0)
+        _, dist = self._boundary_index.query_nearest(points, return_distance=True,
+                                                      all_matches=False)
+        return dist
+
+    @cached_property
+    def _boundary_index(self) -> STRtree:
+        rings = shapely.get_parts(self.region_boundary)
+        segments = []
+        for ring in rings:
+            xy = shapely.get_coordinates(ring)
+            if len(xy) >= 2:
+                segments.append(shapely.linestrings(
+                    np.stack([xy[:-1], xy[1:]], axis=1)))
+        return STRtree(np.concatenate(segments) if segments else np.empty(0, object))
 
 
 def build_frame(zones, extent_polygons=(), *, cell_m: float = CELL_SIZE_M) -> Frame:
@@ -367,12 +422,13 @@ def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float,
         e_idx = live[e_pos]
     else:
         e_idx = c_idx = np.empty(0, int)
+    # Whole cells by a prepared predicate, the rest clipped to their cell.
     full = shapely.contains(polygons[e_idx], g.boxes[c_idx]) if len(e_idx) else np.empty(0, bool)
-    part_e, part_c = e_idx[~full], c_idx[~full]
-    part_pieces = (shapely.intersection(polygons[part_e], g.boxes[part_c]) if len(part_e)
-                   else np.empty(0, object))
-    nonempty = shapely.area(part_pieces) > 0 if len(part_pieces) else np.empty(0, bool)
-    part_e, part_c, part_pieces = part_e[nonempty], part_c[nonempty], part_pieces[nonempty]
+    part = np.flatnonzero(~full)
+    pieces, whole = g.clip(polygons[e_idx[part]], c_idx[part])
+    full[part[whole]] = True
+    keep = ~whole & (shapely.area(pieces) > 0) if len(pieces) else np.empty(0, bool)
+    part_e, part_c, part_pieces = e_idx[part[keep]], c_idx[part[keep]], pieces[keep]
     full_e, full_c = e_idx[full], c_idx[full]
 
     n_full = np.bincount(full_c, minlength=g.size)
@@ -404,6 +460,25 @@ def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float,
     return Cover(float(altitude_m), tuple(envelopes), _frozen(polygons), _frozen(full_e),
                  _frozen(full_c), _frozen(part_e), _frozen(part_c), _frozen(part_pieces),
                  _frozen(n_full), layers, layer_full, fwd_layer, fwd_full)
+
+
+def clip_to(pieces, zone_pieces) -> np.ndarray:
+    """``pieces[i] ∩ zone_pieces[i]``, elementwise, where the zone pieces are prepared (as a
+    :class:`ZonePieces`' partial pieces are): a piece the zone piece contains is kept as it is
+    and one it does not meet becomes empty, by prepared predicates, so that only the pieces
+    that cross the zone's edge are overlaid."""
+    pieces = np.asarray(pieces, dtype=object)
+    zone_pieces = np.asarray(zone_pieces, dtype=object)
+    if not len(pieces):
+        return np.empty(0, dtype=object)
+    inside = shapely.contains(zone_pieces, pieces)
+    out = np.where(inside, pieces, _EMPTY)
+    rest = ~inside
+    if rest.any():
+        rest[rest] = shapely.intersects(zone_pieces[rest], pieces[rest])
+    if rest.any():
+        out[rest] = shapely.intersection(pieces[rest], zone_pieces[rest])
+    return out
 
 
 def _forward_union(frame, counts, full_e, full_c, part_e, part_c, part_pieces, starts):

@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 
 from .envelope import envelope_polygons
-from .overlay import MAX_DEPTH, Cover, Frame, ZonePieces
+from .overlay import MAX_DEPTH, Cover, Frame, ZonePieces, clip_to
 
 __all__ = [
     "ZONE_COLUMNS",
@@ -82,7 +82,7 @@ def covered_area_m2(zone: ZonePieces, cover: Cover, depth: int = 1) -> float:
     area[zone_full] = shapely.area(lg[zone_full])
     cut = both & ~zone.full
     if cut.any():
-        area[cut] = shapely.area(shapely.intersection(lg[cut], zone.pieces[cut]))
+        area[cut] = shapely.area(clip_to(lg[cut], zone.pieces[cut]))
     # Summed piece by piece, a fully covered zone can come out a few ulps above its area.
     return min(float(area.sum()), zone.area_m2)
 
@@ -100,8 +100,7 @@ def depth_integral_m2(zone: ZonePieces, cover: Cover) -> float:
         zfull = zone.full[p]
         total += float(shapely.area(pcs[zfull]).sum())
         if (~zfull).any():
-            total += float(shapely.area(
-                shapely.intersection(pcs[~zfull], zone.pieces[p[~zfull]])).sum())
+            total += float(shapely.area(clip_to(pcs[~zfull], zone.pieces[p[~zfull]])).sum())
     return total
 
 
@@ -164,7 +163,6 @@ def forward_reach_m(frame: Frame, cover: Cover, sector: str) -> float:
     if sector not in frame.forward:
         return 0.0
     zone = frame.forward[sector]
-    line = frame.region_boundary
     layer, layer_full = cover.forward_layer, cover.forward_full
     cells = zone.cells
     lf = layer_full[cells]
@@ -175,7 +173,7 @@ def forward_reach_m(frame: Frame, cover: Cover, sector: str) -> float:
     idx = np.flatnonzero(has)
     boxes = frame.grid.boxes[cells[idx]]
     half_diag = math.sqrt(frame.grid.cell_area_m2 / 2.0)
-    bound = shapely.distance(shapely.centroid(boxes), line) + half_diag
+    bound = frame.distance_to_boundary(shapely.centroid(boxes)) + half_diag
     best = 0.0
     for o in np.argsort(-bound):
         if bound[o] <= best:
@@ -186,7 +184,7 @@ def forward_reach_m(frame: Frame, cover: Cover, sector: str) -> float:
             continue
         pts = shapely.points(shapely.get_coordinates(
             shapely.segmentize(piece.boundary, REACH_SPACING_M)))
-        d = shapely.distance(pts, line)
+        d = frame.distance_to_boundary(pts)
         if len(d):
             best = max(best, float(d.max()))
     return best
@@ -262,7 +260,10 @@ def site_rows(frame: Frame, cover: Cover, *, scenario: str) -> list[dict]:
     ok = pos >= 0
     pe, pc, pp, pcs = cover.part_e[ok], cover.part_c[ok], pos[ok], cover.part_pieces[ok]
     if len(pe):
-        in_region = np.where(rz.full[pp], pcs, shapely.intersection(pcs, rz.pieces[pp]))
+        in_region = pcs.copy()
+        edge = ~rz.full[pp]
+        if edge.any():
+            in_region[edge] = clip_to(pcs[edge], rz.pieces[pp[edge]])
         a = shapely.area(in_region)
         np.add.at(covered, pe, a)
         alone = cover.n_full[pc] == 0
