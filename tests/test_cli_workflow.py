@@ -137,7 +137,9 @@ def test_progress_bar_with_a_slow_clock(small, slow_clock, monkeypatch):
     monkeypatch.setenv("ADCOV_PROGRESS", "1")
     res = run("stats", small, "-f", "csv")
     assert res.exit_code == 0, res.stderr
-    assert "[#" in res.stderr and res.stderr.endswith("1/1\n")
+    # One altitude, four steps (cutting, gaps, zone rows, site rows): finer than per altitude.
+    assert "[#" in res.stderr and res.stderr.endswith("4/4\n")
+    assert all(f" {k}/4" in res.stderr for k in (1, 2, 3, 4)), res.stderr
     assert "[#" not in res.stdout
 
 

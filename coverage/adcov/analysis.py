@@ -111,22 +111,35 @@ def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -
     cell_m : float, optional
         Grid cell size of the overlay engine (does not change results beyond rounding). [m]
     progress : callable, optional
-        Called as ``progress(done, total)`` after each altitude.
+        Called as ``progress(done, total)`` after each of ``4 x altitudes`` steps (per
+        altitude: cutting the envelopes, gaps, the zone rows, the site rows).
 
     Returns
     -------
     Result
     """
-    pieces = cut_scenario(scenario, cell_m=cell_m, progress=progress)
+    # Progress in steps finer than one per altitude: cutting, gaps, zone rows and site rows.
+    n_alt = len(scenario.altitudes_m)
+    total = 4 * n_alt
+
+    def step(done):
+        if progress is not None:
+            progress(done, total)
+
+    pieces = cut_scenario(scenario, cell_m=cell_m,
+                          progress=None if progress is None else (lambda i, n: step(i)))
     min_gap_m2 = scenario.min_gap_km2 * 1e6
     per_alt = []
+    done = len(pieces.covers)
     for cover in pieces.covers:
         gaps = {zp.name: tuple(zone_gaps(zp, cover, min_gap_m2)) for zp in pieces.frame.zones}
+        step(done := done + 1)
+        zrows = tuple(zone_rows(pieces.frame, cover, pieces.zones, gaps, scenario=scenario.label))
+        step(done := done + 1)
+        srows = tuple(site_rows(pieces.frame, cover, scenario=scenario.label))
+        step(done := done + 1)
         per_alt.append(AltitudeStats(
-            altitude_m=cover.altitude_m, cover=cover,
-            zone_rows=tuple(zone_rows(pieces.frame, cover, pieces.zones, gaps,
-                                      scenario=scenario.label)),
-            site_rows=tuple(site_rows(pieces.frame, cover, scenario=scenario.label)),
+            altitude_m=cover.altitude_m, cover=cover, zone_rows=zrows, site_rows=srows,
             gaps=MappingProxyType(gaps), lon0=pieces.zones.lon0, lat0=pieces.zones.lat0))
     return Result(scenario=scenario, region_zones=pieces.zones, frame=pieces.frame,
                   altitude_stats=tuple(per_alt), cell_m=pieces.cell_m, dem=pieces.dem)
