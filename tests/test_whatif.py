@@ -110,3 +110,67 @@ def test_cli_whatif_bad_site_is_one_line(tmp_path, spec, entry, value):
     assert len(lines) == 1 and lines[0].startswith("adcov: error: ")
     assert entry in lines[0] and value in lines[0]
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- incremental
+# `whatif` builds the second analysis on the first (adcov.analysis.extend): only the new
+# envelopes are cut, and the zone rows are updated. It must give what a whole new analysis
+# gives, for sites inside and outside the region, with dead zones and sectors, at every
+# altitude; and fall back to a whole analysis when anything but the sites changed.
+EXTEND_CASES = {
+    "s400-south": ("belarus-2021", [dict(name="Mozyr", system="S-400/40N6", lon=29.25,
+                                         lat=52.05)]),
+    "two-sites": ("belarus-2023", [dict(name="Pinsk", system="S-300PMU-2", lon=26.10, lat=52.11),
+                                   dict(name="Gomel", system="Buk-M3", lon=30.98, lat=52.43)]),
+    "outside-region": ("belarus-2021", [dict(name="Vilnius", system="S-400/40N6", lon=25.28,
+                                             lat=54.69)]),
+    "sector": ("belarus-2021", [dict(name="Sector", system="Tor-M2", lon=28.0, lat=52.2,
+                                     azimuth_deg=180.0, sector_width_deg=90.0)]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXTEND_CASES))
+def test_incremental_whatif_equals_a_whole_analysis(case):
+    from adcov.analysis import whatif
+
+    name, adds = EXTEND_CASES[case]
+    sc = Scenario.builtin(name)
+    a, b = whatif(sc, *adds)
+    whole = analyze(sc.with_sites(*adds))
+    assert b.scenario.label == whole.scenario.label
+    zb, zw = b.zones, whole.zones
+    assert list(zb.columns) == list(zw.columns) and len(zb) == len(zw)
+    assert (zb.gap_count.values == zw.gap_count.values).all()
+    for col in zb.columns:
+        if zb[col].dtype.kind == "f":
+            assert_allclose(zb[col], zw[col], rtol=1e-9, atol=1e-9, err_msg=col)
+        else:
+            assert (zb[col].values == zw[col].values).all(), col
+    for col in b.sites.columns:
+        if b.sites[col].dtype.kind == "f":
+            assert_allclose(b.sites[col], whole.sites[col], rtol=1e-9, atol=1e-9, err_msg=col)
+    # The base analysis is the scenario's own, whatever extent its grid was given.
+    base = analyze(sc)
+    for col in ("covered_km2", "mean_depth", "depth2_km2", "largest_gap_km2", "forward_km2"):
+        assert_allclose(a.zones[col], base.zones[col], rtol=1e-9, atol=1e-9, err_msg=col)
+    # The gaps are the same places.
+    for alt in sc.altitudes_m:
+        gb, gw = b.at(alt).gaps, whole.at(alt).gaps
+        for zone in gw:
+            assert len(gb[zone]) == len(gw[zone])
+            for p, q in zip(gb[zone], gw[zone]):
+                assert p.symmetric_difference(q).area <= 1e-6 * q.area + 1.0
+
+
+def test_extend_falls_back_when_more_than_sites_changed():
+    from dataclasses import replace
+
+    from adcov.analysis import extend
+
+    sc = Scenario.builtin("belarus-2021")
+    a = analyze(sc)
+    other = replace(sc.with_sites(dict(name="T", system="Tor-M2", lon=28.0, lat=52.2)),
+                    altitudes_m=(1000.0,))
+    b = extend(a, other)
+    assert list(b.zones.altitude_m.unique()) == [1000.0]
+    assert_allclose(b.zones.covered_km2, analyze(other).zones.covered_km2, rtol=1e-12)

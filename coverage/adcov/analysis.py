@@ -16,6 +16,7 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .borders import Zones
 from .errors import InputError
@@ -25,10 +26,11 @@ from .projection import area_km2, laea_to_lonlat
 from .regions import country_name
 from .scenario import Scenario
 from .stats import (OVERLAP_COLUMNS, SITE_COLUMNS, TERRAIN_COLUMNS, ZONE_COLUMNS,
-                    compare_zone_tables,
-                    dead_zone_union, gap_kind, overlap_rows, site_rows, zone_gaps, zone_rows)
+                    compare_zone_tables, dead_zone_union, extended_zone_gaps,
+                    extended_zone_rows, gap_kind, overlap_rows, site_rows, zone_gaps, zone_rows)
 
-__all__ = ["analyze", "Result", "AltitudeStats", "compare", "ASSUMPTIONS", "ENVELOPE_COLUMNS"]
+__all__ = ["analyze", "extend", "whatif", "Result", "AltitudeStats", "compare", "ASSUMPTIONS",
+           "ENVELOPE_COLUMNS"]
 
 #: What every number rests on, reported with every result.
 ASSUMPTIONS = MappingProxyType({
@@ -101,7 +103,8 @@ class AltitudeStats:
                                  for zone, parts in self.gaps.items()})
 
 
-def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -> "Result":
+def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None,
+            also_sites=()) -> "Result":
     """Compute envelopes, coverage layers and statistics for every altitude of a scenario.
 
     Parameters
@@ -113,6 +116,9 @@ def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -
     progress : callable, optional
         Called as ``progress(done, total)`` after each of ``4 x altitudes`` steps (per
         altitude: cutting the envelopes, gaps, the zone rows, the site rows).
+    also_sites : sequence of Site, optional
+        Sites to be added later with :func:`extend`: the grid and the neighbours' zones take
+        in their envelopes too (they are not analysed), so that ``extend`` can reuse them.
 
     Returns
     -------
@@ -126,7 +132,7 @@ def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -
         if progress is not None:
             progress(done, total)
 
-    pieces = cut_scenario(scenario, cell_m=cell_m,
+    pieces = cut_scenario(scenario, cell_m=cell_m, also_sites=also_sites,
                           progress=None if progress is None else (lambda i, n: step(i)))
     min_gap_m2 = scenario.min_gap_km2 * 1e6
     per_alt = []
@@ -143,6 +149,109 @@ def analyze(scenario: Scenario, *, cell_m: float = CELL_SIZE_M, progress=None) -
             gaps=MappingProxyType(gaps), lon0=pieces.zones.lon0, lat0=pieces.zones.lat0))
     return Result(scenario=scenario, region_zones=pieces.zones, frame=pieces.frame,
                   altitude_stats=tuple(per_alt), cell_m=pieces.cell_m, dem=pieces.dem)
+
+
+def _extends(a: "Result", more: Scenario) -> bool:
+    """Is ``more`` the scenario of ``a`` with sites added and nothing else changed, on a
+    smooth Earth (terrain masks are cut per site from a field: not worth the bookkeeping)?"""
+    base = a.scenario
+    same = ("region", "sectors", "altitudes_m", "k_factor", "belt_km", "min_gap_km2", "mode",
+            "terrain", "altitude_reference", "catalog")
+    n = len(base.sites)
+    return (a.dem is None and not getattr(more, "terrain", None)
+            and all(getattr(base, k, None) == getattr(more, k, None) for k in same)
+            and len(more.sites) >= n and tuple(more.sites[:n]) == tuple(base.sites))
+
+
+def extend(a: "Result", more: Scenario, *, progress=None) -> "Result":
+    """The analysis of ``more``, a copy of ``a``'s scenario with sites added, from ``a``'s
+    pieces: only the new envelopes are cut into cells, the depth layers are rebuilt only
+    where they reach, and the zone rows are updated rather than measured again (see
+    :func:`adcov.stats.extended_zone_rows`). Falls back to :func:`analyze` when anything
+    else differs, when the new envelopes reach beyond ``a``'s grid or neighbours' zones, or
+    with terrain.
+
+    Parameters
+    ----------
+    a : Result
+        The analysis of the base scenario.
+    more : Scenario
+        The base scenario with sites added (:meth:`Scenario.with_sites`).
+    progress : callable, optional
+        As for :func:`analyze`.
+
+    Returns
+    -------
+    Result
+        The same numbers as ``analyze(more)`` (to rounding), in a fraction of its time.
+    """
+    from .envelope import envelope_polygons
+    from .models import envelopes
+    from .overlay import extend_cover
+    from .pipeline import region_zones, sites_in_region
+
+    if not _extends(a, more):
+        return analyze(more, cell_m=a.cell_m, progress=progress)
+    new_sites = more.sites[len(a.scenario.sites):]
+    mode = getattr(more, "mode", "engagement")
+    per_alt = [envelopes(new_sites, st.altitude_m, k_factor=more.k_factor, mode=mode)
+               for st in a.altitude_stats]
+    zones = a.region_zones
+    reach_a = max((e.outer_km for st in a.altitude_stats for e in st.envelopes), default=0.0)
+    reach = max([reach_a] + [e.outer_km for envs in per_alt for e in envs])
+    if region_zones(more, reach) is not zones:
+        return analyze(more, cell_m=a.cell_m, progress=progress)
+    polys = [envelope_polygons(envs, zones.lon0, zones.lat0) for envs in per_alt]
+    g = a.frame.grid
+    gx0, gy0 = float(g.x0.min()), float(g.y0.min())
+    gx1, gy1 = float(g.x0.max()) + g.cell_m, float(g.y0.max()) + g.cell_m
+    live = [p for ps in polys for p in ps if not p.is_empty]
+    if live:
+        x0, y0, x1, y1 = shapely.total_bounds(np.asarray(live, dtype=object))
+        if x0 < gx0 or y0 < gy0 or x1 > gx1 or y1 > gy1:
+            return analyze(more, cell_m=a.cell_m, progress=progress)
+    inside = sites_in_region(more, zones)
+    min_gap_m2 = more.min_gap_km2 * 1e6
+    out = []
+    total = 2 * len(per_alt)
+    for i, (st, envs, ps) in enumerate(zip(a.altitude_stats, per_alt, polys)):
+        cover, new_only, cells = extend_cover(a.frame, st.cover, envs, ps, counts_forward=inside)
+        gaps = {name: tuple(extended_zone_gaps(parts, ps, min_gap_m2))
+                for name, parts in st.gaps.items()}
+        zrows = tuple(extended_zone_rows(a.frame, st.cover, cover, new_only, cells,
+                                         st.zone_rows, zones, gaps, scenario=more.label))
+        if progress is not None:
+            progress(2 * i + 1, total)
+        srows = tuple(site_rows(a.frame, cover, scenario=more.label))
+        if progress is not None:
+            progress(2 * i + 2, total)
+        out.append(AltitudeStats(altitude_m=st.altitude_m, cover=cover, zone_rows=zrows,
+                                 site_rows=srows, gaps=MappingProxyType(gaps), lon0=zones.lon0,
+                                 lat0=zones.lat0))
+    return Result(scenario=more, region_zones=zones, frame=a.frame, altitude_stats=tuple(out),
+                  cell_m=a.cell_m, dem=None)
+
+
+def whatif(scenario: Scenario, *sites, progress=None) -> tuple:
+    """What would new sites change: the analyses of ``scenario`` and of it with ``sites``
+    added, the second built on the first (:func:`extend`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    *sites : Site or mapping
+        As for :meth:`Scenario.with_sites`.
+    progress : callable, optional
+        As for :func:`analyze` (the base scenario's analysis).
+
+    Returns
+    -------
+    (Result, Result)
+        Use :func:`compare` for the zone table of both and their difference.
+    """
+    more = scenario.with_sites(*sites)
+    a = analyze(scenario, progress=progress, also_sites=more.sites[len(scenario.sites):])
+    return a, extend(a, more)
 
 
 @dataclass(frozen=True, eq=False)

@@ -33,6 +33,7 @@ __all__ = [
     "Cover",
     "build_frame",
     "cut_envelopes",
+    "extend_cover",
     "clip_to",
 ]
 
@@ -391,30 +392,10 @@ class Cover:
         return tuple(out)
 
 
-def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float,
-                  counts_forward=None) -> Cover:
-    """Cut one altitude's envelope polygons into the frame's cells and build the depth layers.
-
-    Parameters
-    ----------
-    frame : Frame
-        From :func:`build_frame`; its grid must cover the polygons.
-    envelopes : sequence of Envelope
-        One per site.
-    polygons : sequence of Polygon
-        Their polygons in the frame's LAEA (empty for empty envelopes).
-    altitude_m : float
-        The altitude. [m]
-    counts_forward : sequence of bool, optional
-        Per envelope: does it count for coverage beyond the border (its site is in the
-        region)? Default: every envelope does.
-
-    Returns
-    -------
-    Cover
-    """
+def _pairs(frame: Frame, polygons: np.ndarray):
+    """(envelope, cell) pairs: those where the envelope covers the whole cell, and those where
+    it covers part of it, with the part, sorted by cell."""
     g = frame.grid
-    polygons = np.asarray(polygons, dtype=object)
     live = np.flatnonzero(~shapely.is_empty(polygons)) if len(polygons) else np.empty(0, int)
     shapely.prepare(polygons[live])
     if len(live):
@@ -429,15 +410,28 @@ def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float,
     full[part[whole]] = True
     keep = ~whole & (shapely.area(pieces) > 0) if len(pieces) else np.empty(0, bool)
     part_e, part_c, part_pieces = e_idx[part[keep]], c_idx[part[keep]], pieces[keep]
-    full_e, full_c = e_idx[full], c_idx[full]
-
-    n_full = np.bincount(full_c, minlength=g.size)
-    layers = [np.full(g.size, _EMPTY, dtype=object) for _ in range(MAX_DEPTH)]
-    layer_full = [n_full > k for k in range(MAX_DEPTH)]
     order = np.argsort(part_c, kind="stable")
-    part_e, part_c, part_pieces = part_e[order], part_c[order], part_pieces[order]
+    return (e_idx[full], c_idx[full], part_e[order], part_c[order],
+            np.asarray(part_pieces, dtype=object)[order])
+
+
+def _assemble(frame, envelopes, polygons, altitude_m, counts_forward, pairs, *, base=None,
+              cells=None) -> "Cover":
+    """A :class:`Cover` from its pairs, building the depth layers in ``cells`` (all touched
+    cells by default) and taking them from ``base`` elsewhere."""
+    g = frame.grid
+    full_e, full_c, part_e, part_c, part_pieces = pairs
+    n_full = np.bincount(full_c, minlength=g.size)
+    layer_full = [n_full > k for k in range(MAX_DEPTH)]
+    if base is None:
+        layers = [np.full(g.size, _EMPTY, dtype=object) for _ in range(MAX_DEPTH)]
+        cells = np.union1d(full_c, part_c).astype(int)
+    else:
+        layers = [np.array(a, dtype=object) for a in base.layers]
+        for a in layers:
+            a[cells] = _EMPTY
     starts = np.searchsorted(part_c, np.arange(g.size + 1))
-    for c in np.union1d(full_c, part_c).astype(int):
+    for c in cells:
         f = int(n_full[c])
         for k in range(min(f, MAX_DEPTH)):
             layers[k][c] = g.boxes[c]
@@ -460,6 +454,72 @@ def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float,
     return Cover(float(altitude_m), tuple(envelopes), _frozen(polygons), _frozen(full_e),
                  _frozen(full_c), _frozen(part_e), _frozen(part_c), _frozen(part_pieces),
                  _frozen(n_full), layers, layer_full, fwd_layer, fwd_full)
+
+
+def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float,
+                  counts_forward=None) -> Cover:
+    """Cut one altitude's envelope polygons into the frame's cells and build the depth layers.
+
+    Parameters
+    ----------
+    frame : Frame
+        From :func:`build_frame`; its grid must cover the polygons.
+    envelopes : sequence of Envelope
+        One per site.
+    polygons : sequence of Polygon
+        Their polygons in the frame's LAEA (empty for empty envelopes).
+    altitude_m : float
+        The altitude. [m]
+    counts_forward : sequence of bool, optional
+        Per envelope: does it count for coverage beyond the border (its site is in the
+        region)? Default: every envelope does.
+
+    Returns
+    -------
+    Cover
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    return _assemble(frame, envelopes, polygons, altitude_m, counts_forward,
+                     _pairs(frame, polygons))
+
+
+def extend_cover(frame: Frame, cover: Cover, envelopes, polygons, *, counts_forward=None):
+    """``cover`` with more envelopes: the new ones are cut into cells, and the depth layers
+    are rebuilt only in the cells they touch.
+
+    Parameters
+    ----------
+    frame : Frame
+        The frame ``cover`` was cut into; its grid must cover the new polygons.
+    cover : Cover
+        One altitude's envelopes.
+    envelopes, polygons : sequence
+        The new envelopes and their polygons (LAEA).
+    counts_forward : sequence of bool, optional
+        Per envelope of the extended cover (old ones first): does it count beyond the border?
+
+    Returns
+    -------
+    (Cover, Cover, ndarray of int)
+        The extended cover, the cover of the new envelopes alone, and the cells they touch.
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    new_pairs = _pairs(frame, polygons)
+    n_old = len(cover.envelopes)
+    counts = None if counts_forward is None else np.asarray(counts_forward, dtype=bool)
+    new_only = _assemble(frame, envelopes, polygons, cover.altitude_m,
+                         None if counts is None else counts[n_old:], new_pairs)
+    fe, fc, pe, pc, pp = new_pairs
+    part_c = np.concatenate([cover.part_c, pc])
+    order = np.argsort(part_c, kind="stable")
+    pairs = (np.concatenate([cover.full_e, fe + n_old]), np.concatenate([cover.full_c, fc]),
+             np.concatenate([cover.part_e, pe + n_old])[order], part_c[order],
+             np.concatenate([cover.part_pieces, pp])[order])
+    cells = np.union1d(fc, pc).astype(int)
+    extended = _assemble(frame, tuple(cover.envelopes) + tuple(envelopes),
+                         np.concatenate([cover.polygons, polygons]), cover.altitude_m, counts,
+                         pairs, base=cover, cells=cells)
+    return extended, new_only, cells
 
 
 def clip_to(pieces, zone_pieces) -> np.ndarray:

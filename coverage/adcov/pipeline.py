@@ -94,7 +94,7 @@ def sites_in_region(scenario, zones: Zones) -> np.ndarray:
 
 
 def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
-                 progress=None) -> Pieces:
+                 progress=None, also_sites=()) -> Pieces:
     """Compute every envelope of a scenario at each altitude and cut them into cells.
 
     Parameters
@@ -107,6 +107,9 @@ def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
         Grid cell size. [m]
     progress : callable, optional
         Called as ``progress(done, total)`` after each altitude.
+    also_sites : sequence of Site, optional
+        Sites whose envelopes the grid and the neighbours' zones must also take in (for
+        :func:`adcov.analysis.extend`); they are not analysed.
 
     Returns
     -------
@@ -121,12 +124,17 @@ def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
     else:
         per_alt = [envelopes(scenario.sites, h, k_factor=scenario.k_factor, mode=mode)
                    for h in alts]
-    reach = max((e.outer_km for envs in per_alt for e in envs), default=0.0)
+    # Sites to be added later (adcov.analysis.extend): the grid and the neighbours' zones
+    # are made to take in their envelopes too, without counting them.
+    also = [envelopes(also_sites, h, k_factor=scenario.k_factor, mode=mode) for h in alts] \
+        if also_sites else []
+    reach = max((e.outer_km for envs in per_alt + also for e in envs), default=0.0)
     zones = region_zones(scenario, reach)
     polys = [envelope_polygons(envs, zones.lon0, zones.lat0) for envs in per_alt]
+    extent = [envelope_polygons(envs, zones.lon0, zones.lat0) for envs in also]
     if dem is not None:
         per_alt, polys = _terrain_mask(scenario, dem, reference, alts, per_alt, polys, zones)
-    frame = build_frame(zones, np.concatenate(polys) if polys else [], cell_m=cell_m)
+    frame = build_frame(zones, np.concatenate(polys + extent) if polys else [], cell_m=cell_m)
     inside = sites_in_region(scenario, zones)
     covers = []
     for i, (h, envs, p) in enumerate(zip(alts, per_alt, polys)):

@@ -32,6 +32,8 @@ __all__ = [
     "border_covered_m",
     "forward_reach_m",
     "zone_rows",
+    "extended_zone_gaps",
+    "extended_zone_rows",
     "site_rows",
     "overlap_rows",
     "dead_zone_union",
@@ -63,26 +65,33 @@ _SECTOR_ONLY = ("border_km", "border_covered_km", "border_covered_fraction", "fo
 
 
 # ------------------------------------------------------------------------------ zone figures
-def covered_area_m2(zone: ZonePieces, cover: Cover, depth: int = 1) -> float:
+def covered_area_m2(zone: ZonePieces, cover: Cover, depth: int = 1, *, cells=None) -> float:
     """Area of the zone covered by at least ``depth`` envelopes. [m2]
 
     A forward zone (the neighbours' territory) counts only the envelopes of sites in the
     region: coverage of Poland from a site in Poland is not reach across the border.
+
+    ``cells`` (grid cell indices) restricts the sum to those cells.
     """
     if zone.kind == "forward":
         layer, layer_full = cover.forward_layer, cover.forward_full
     else:
         layer, layer_full = cover.layers[depth - 1], cover.layer_full[depth - 1]
-    cells = zone.cells
+    pos = np.arange(len(zone.cells))
+    if cells is not None:
+        pos = zone.lookup[np.asarray(cells, dtype=int)]
+        pos = pos[pos >= 0]
+    cells = zone.cells[pos]
+    piece_area, full, pieces = zone.piece_area[pos], zone.full[pos], zone.pieces[pos]
     lf = layer_full[cells]
     lg = layer[cells]
     both = ~lf & ~shapely.is_empty(lg)
-    area = np.where(lf, zone.piece_area, 0.0)
-    zone_full = zone.full & both
+    area = np.where(lf, piece_area, 0.0)
+    zone_full = full & both
     area[zone_full] = shapely.area(lg[zone_full])
-    cut = both & ~zone.full
+    cut = both & ~full
     if cut.any():
-        area[cut] = shapely.area(clip_to(lg[cut], zone.pieces[cut]))
+        area[cut] = shapely.area(clip_to(lg[cut], pieces[cut]))
     # Summed piece by piece, a fully covered zone can come out a few ulps above its area.
     return min(float(area.sum()), zone.area_m2)
 
@@ -231,6 +240,80 @@ def zone_rows(frame: Frame, cover: Cover, zones, gaps: dict, *, scenario: str) -
                 forward_reach_km=forward_reach_m(frame, cover, zp.name) / 1000.0)
         else:
             row.update({k: np.nan for k in _SECTOR_ONLY})
+        rows.append({k: row[k] for k in ZONE_COLUMNS})
+    return rows
+
+
+def extended_zone_gaps(gaps, new_polygons, min_gap_m2: float) -> list:
+    """A zone's gaps once more envelopes are added: the old gaps minus the new envelopes.
+
+    Exact: what the new envelopes leave uncovered lies in the old uncovered area, and an
+    uncovered part too small to be a gap before is too small after.
+
+    Parameters
+    ----------
+    gaps : sequence of Polygon
+        The zone's gaps before (LAEA), from :func:`zone_gaps`.
+    new_polygons : sequence of Polygon
+        The added envelopes' polygons (LAEA).
+    min_gap_m2 : float
+        Uncovered parts up to this area are not gaps. [m2]
+    """
+    live = [p for p in new_polygons if not p.is_empty]
+    if not live or not gaps:
+        return list(gaps)
+    union = shapely.union_all(np.asarray(live, dtype=object))
+    shapely.prepare(union)
+    parts = []
+    for gap in gaps:
+        if not union.intersects(gap):
+            parts.append(gap)
+            continue
+        rest = shapely.difference(gap, union)
+        parts += [p for p in shapely.get_parts(rest)
+                  if p.geom_type == "Polygon" and p.area > min_gap_m2]
+    parts.sort(key=lambda p: -p.area)
+    return parts
+
+
+def extended_zone_rows(frame: Frame, cover_a: Cover, cover_b: Cover, cover_new: Cover, cells,
+                       rows_a, zones, gaps: dict, *, scenario: str) -> list[dict]:
+    """The zone table's rows of ``cover_b``, which is ``cover_a`` with the envelopes of
+    ``cover_new`` added (see :func:`adcov.overlay.extend_cover`), from the rows of
+    ``cover_a``: areas change only in ``cells``, the cells the new envelopes touch; the depth
+    integral grows by the new envelopes' own; the forward reach is the larger of the old and
+    the new envelopes'. The border figures are measured again (they are cheap).
+    """
+    rows = []
+    for zp, old in zip(frame.zones, rows_a):
+        area = zp.area_m2
+        covered = []
+        for k, col in enumerate(("covered_km2", "depth2_km2", "depth3_km2")):
+            delta = (covered_area_m2(zp, cover_b, k + 1, cells=cells)
+                     - covered_area_m2(zp, cover_a, k + 1, cells=cells))
+            covered.append(min(max(old[col] * 1e6 + delta, 0.0), area))
+        depth = (old["mean_depth"] * area if area else 0.0) + depth_integral_m2(zp, cover_new)
+        gap_areas = [float(p.area) for p in gaps[zp.name]]
+        row = {**old, "scenario": scenario,
+               "covered_km2": covered[0] / 1e6,
+               "covered_fraction": covered[0] / area if area else np.nan,
+               "mean_depth": depth / area if area else np.nan,
+               "depth2_km2": covered[1] / 1e6, "depth3_km2": covered[2] / 1e6,
+               "gap_count": len(gap_areas),
+               "largest_gap_km2": max(gap_areas) / 1e6 if gap_areas else 0.0}
+        if zp.kind == "sector":
+            covered_m, total_m = border_covered_m(frame, cover_b, zp.name)
+            frac = covered_m / total_m if total_m > 0 else np.nan
+            forward = frame.forward.get(zp.name)
+            fwd = old["forward_km2"] * 1e6
+            if forward is not None:
+                fwd += (covered_area_m2(forward, cover_b, cells=cells)
+                        - covered_area_m2(forward, cover_a, cells=cells))
+            row.update(
+                border_covered_km=row["border_km"] * frac if total_m else 0.0,
+                border_covered_fraction=frac, forward_km2=max(fwd, 0.0) / 1e6,
+                forward_reach_km=max(old["forward_reach_km"],
+                                     forward_reach_m(frame, cover_new, zp.name) / 1000.0))
         rows.append({k: row[k] for k in ZONE_COLUMNS})
     return rows
 

@@ -25,7 +25,7 @@ __all__ = ["DEFAULT_SCENARIO", "VERBOSE_HELP", "QUIET_HELP", "OUTPUT_HELP", "log
            "settings", "pass_settings", "set_verbosity", "verbosity_options", "force_option",
            "format_option", "output_option", "tiles_option", "scenario_options", "Progress",
            "parse_altitudes", "resolve_scenario", "target", "distinct", "emit", "require",
-           "analyze"]
+           "analyze", "outside_dem_shares", "warn_outside_dem"]
 
 log = logging.getLogger("adcov")
 
@@ -347,11 +347,67 @@ def require(module: str, why: str):
                          entry=why)
 
 
-def analyze(s: Settings, scenario):
+def analyze(s: Settings, scenario, *, also_sites=()):
     """:func:`adcov.analysis.analyze` with a log line and the progress bar."""
     from ..analysis import analyze as run_analysis
 
     log.info("analysing %s: %d sites, %d altitudes", scenario.label, len(scenario.sites),
              len(scenario.altitudes_m))
     with Progress(f"analysing {scenario.label}", quiet=s.quiet) as bar:
-        return run_analysis(scenario, progress=bar)
+        result = run_analysis(scenario, progress=bar, also_sites=also_sites)
+    warn_outside_dem(result)
+    return result
+
+
+def extend(s: Settings, result, more):
+    """:func:`adcov.analysis.extend` (``more`` is ``result``'s scenario with sites added) with
+    a log line and the progress bar."""
+    from ..analysis import extend as run_extend
+
+    log.info("adding %d sites: %s", len(more.sites) - len(result.scenario.sites), more.label)
+    with Progress(f"analysing {more.label}", quiet=s.quiet) as bar:
+        extended = run_extend(result, more, progress=bar)
+    warn_outside_dem(extended)
+    return extended
+
+
+def outside_dem_shares(result) -> dict:
+    """Per site (named with its system where a name repeats), the largest share of its
+    envelopes' smooth-Earth area over all altitudes that lies where the DEM has no data, for
+    the sites that have some. [-]"""
+    shares = {}
+    for st in getattr(result, "altitude_stats", ()):
+        for e in st.envelopes:
+            share = getattr(e, "outside_dem_fraction", None)
+            if share is None or e.empty or not share > 0.0:
+                continue
+            key = (e.site, e.system)
+            shares[key] = max(shares.get(key, 0.0), float(share))
+    names = [site for site, _ in shares]
+    return {(f"{site} ({system})" if names.count(site) > 1 else site): share
+            for (site, system), share in shares.items()}
+
+
+def warn_outside_dem(result) -> None:
+    """Say on standard error (a warning) which sites' envelopes reach beyond the DEM, and how
+    much of them: terrain is not applied there (smooth Earth), so those envelopes are upper
+    bounds."""
+    shares = outside_dem_shares(result)
+    if not shares:
+        return
+    listed = ", ".join(f"{name} {_percent(share)}" for name, share in
+                       sorted(shares.items(), key=lambda kv: (-kv[1], kv[0])))
+    log.warning("warning: terrain: envelopes reach beyond the DEM, where no terrain is applied "
+                "(smooth Earth): %s of the envelope's area (largest over the altitudes); a "
+                "DEM covering them (`adcov dem fetch --margin-km`) masks them fully", listed)
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage that does not round a nonzero share to 0 or a partial one to
+    100."""
+    pct = 100.0 * share
+    if pct < 0.1:
+        return "<0.1 %"
+    if pct > 99.9 and share < 1.0:
+        return ">99.9 %"
+    return f"{pct:.1f} %" if pct < 10 else f"{pct:.0f} %"

@@ -6,7 +6,7 @@ import click
 
 from ..errors import InputError
 from ..formats import MAP
-from .options import (Settings, analyze, distinct, emit, force_option, format_option,
+from .options import (Settings, analyze, distinct, emit, extend, force_option, format_option,
                       output_option, pass_settings, resolve_scenario, scenario_options, target,
                       tiles_option, verbosity_options)
 
@@ -90,7 +90,8 @@ def whatif(s: Settings, scenario, adds, fmt, output, map_path, tiles):
     from ..analysis import compare as compare_results
     from ..render import tables
 
-    res_a, res_b = analyze(s, base), analyze(s, more)
+    res_a = analyze(s, base, also_sites=more.sites[len(base.sites):])
+    res_b = extend(s, res_a, more)
     table = compare_results(res_a, res_b)
     if out.fmt == "csv":
         text = tables.to_csv(table)
