@@ -27,7 +27,8 @@ MODULES = ["adcov", "adcov.geodesy", "adcov.radar", "adcov.projection", "adcov.e
            "adcov.pipeline",
            "adcov.analysis", "adcov.profile", "adcov.formats", "adcov.render.export",
            "adcov.render.maps", "adcov.render.tables", "adcov.render.plots",
-           "adcov.render.style", "adcov.render.records", "adcov.sanity", "adcov.errors"]
+           "adcov.render.style", "adcov.render.records", "adcov.sanity", "adcov.errors",
+           "adcov.optimize", "adcov.render.optimize_map"]
 
 NUMPYDOC_SECTIONS = {"Parameters", "Returns", "Yields", "Receives", "Other Parameters", "Raises",
                      "Warns", "Warnings", "See Also", "Notes", "References", "Examples",

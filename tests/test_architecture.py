@@ -138,7 +138,8 @@ def test_no_import_circle(graph):
 
 @pytest.mark.parametrize("renderer", ["adcov.render.maps", "adcov.render.export",
                                       "adcov.render.tables", "adcov.render.plots",
-                                      "adcov.render.style", "adcov.render.records"])
+                                      "adcov.render.style", "adcov.render.records",
+                                      "adcov.render.optimize_map"])
 def test_renderers_never_call_back_into_the_orchestrator(graph, renderer):
     """Maps, exports, tables and plots take a result; they import neither the orchestrator nor
     the pipeline (directly or through another module)."""

@@ -30,6 +30,7 @@ _EXPORTS = {
     "envelope": "models", "envelopes": "models", "envelope_radii": "models",
     "analyze": "analysis", "Result": "analysis", "compare": "analysis",
     "altitude_profile": "profile",
+    "optimize": "optimize", "Placement": "optimize",
 }
 
 __all__ = list(_EXPORTS)

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import PurePath
 from types import MappingProxyType
 
-__all__ = ["TABLE", "LISTING", "EXPORT", "MAP", "PROFILE", "EXTENSIONS", "extensions", "format_for_path"]
+__all__ = ["TABLE", "LISTING", "EXPORT", "MAP", "PROFILE", "SCENARIO", "EXTENSIONS", "extensions",
+           "format_for_path"]
 
 #: Zone tables and other statistics (``stats``, ``compare``, ``whatif``).
 TABLE = ("md", "csv", "json")
@@ -19,6 +20,8 @@ LISTING = ("text", "csv", "json")
 MAP = ("html",)
 #: Altitude profiles (``profile``): the plot, or its numbers.
 PROFILE = ("png", "svg", "pdf", "csv")
+#: Scenario files a command writes (``optimize --write-scenario``).
+SCENARIO = ("toml",)
 
 #: Format -> the file extensions that name it (the first is the usual one).
 EXTENSIONS = MappingProxyType({
@@ -34,6 +37,7 @@ EXTENSIONS = MappingProxyType({
     "png": (".png",),
     "svg": (".svg",),
     "pdf": (".pdf",),
+    "toml": (".toml",),
 })
 
 
