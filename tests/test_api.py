@@ -24,7 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["adcov", "adcov.geodesy", "adcov.radar", "adcov.projection", "adcov.envelope",
            "adcov.models", "adcov.models.engagement", "adcov.scenario", "adcov.catalog",
            "adcov.regions", "adcov.borders", "adcov.overlay", "adcov.stats", "adcov.sampling",
-           "adcov.pipeline",
+           "adcov.pipeline", "adcov.uncertainty",
            "adcov.analysis", "adcov.profile", "adcov.formats", "adcov.render.export",
            "adcov.render.maps", "adcov.render.tables", "adcov.render.plots",
            "adcov.render.style", "adcov.render.records", "adcov.sanity", "adcov.errors",

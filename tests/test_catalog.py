@@ -357,3 +357,89 @@ def test_radar_and_elevation_invariants(change, entry, message):
     with pytest.raises(CatalogError) as info:
         System(**values)
     assert info.value.entry == entry and message in info.value.message
+
+
+# --------------------------------------------------------------------------------------------
+# Uncertain values: ranges and the differing values of cited sources
+# --------------------------------------------------------------------------------------------
+
+def test_sources_that_disagree_are_recorded_with_citations(catalog, raw_catalog):
+    """Where public sources disagree the catalog keeps the value it uses and records the
+    others, each citing a known reference (shared/reference/public-sources.md)."""
+    tor = catalog["Tor-M2"]
+    assert tor.max_range_km == 15.0  # the value used stays the deterministic one
+    [alt] = [a for a in tor.alternatives if a.field == "max_range_km"]
+    assert alt.value == 12.0 and alt.reference.id == "polskieradio-2014-tor-m2"
+    assert tor.source_range("max_range_km") == (12.0, 15.0)
+    v4 = catalog["S-300V4"]
+    assert v4.max_range_km == 400.0 and v4.source_range("max_range_km") == (380.0, 400.0)
+    for sid, system in catalog.items():
+        raw = raw_catalog["systems"][sid].get("alternatives", {})
+        assert len(system.alternatives) == sum(len(v) for v in raw.values()), sid
+        for a in system.alternatives:
+            assert a.reference.id in raw_catalog["references"], (sid, a.field)
+            assert a.confidence in {"V", "S", "R", "E"} and a.note.strip(), (sid, a.field)
+            assert a.value != getattr(system, a.field), (sid, a.field)
+            assert a.describe().startswith(f"{a.value:g} [{a.confidence}]")
+        assert not system.ranges, sid  # the shipped catalog is deterministic
+
+
+def test_with_source_ranges_spans_every_cited_value(catalog):
+    nasams = catalog["NASAMS"].with_source_ranges()
+    assert nasams.ranges["max_range_km"] == (25.0, 40.0)
+    assert nasams.ranges["detection_range_km"] == (40.0, 120.0)
+    assert nasams.max_range_km == catalog["NASAMS"].max_range_km
+    assert nasams.nominal() == catalog["NASAMS"]
+    plain = catalog["S-300PS"]
+    assert plain.with_source_ranges() is plain  # no disagreement, nothing to draw
+
+
+def test_a_range_in_a_scenario_override(catalog):
+    new = catalog.with_overrides({"Tor-M2": {"max_range_km": [11, 16]}}, file="scen.toml")
+    tor = new["Tor-M2"]
+    assert tor.max_range_km == 13.5 and tor.ranges == {"max_range_km": (11.0, 16.0)}
+    assert tor.citation("max_range_km").confidence == "U"
+    # The user's range replaces the sources' spread of that field.
+    assert not [a for a in tor.alternatives if a.field == "max_range_km"]
+    assert tor.with_source_ranges().ranges["max_range_km"] == (11.0, 16.0)
+    # A plain override drops a range the system had.
+    again = new.with_overrides({"Tor-M2": {"max_range_km": 14.0}}, file="b.toml")["Tor-M2"]
+    assert again.max_range_km == 14.0 and not again.ranges
+    assert hash(tor) != hash(again)
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"max_range_km": [16, 11]}, "low <= high"),
+    ({"max_range_km": [11, 12, 13]}, r"\[low, high\]"),
+    ({"max_range_km": [0, 12]}, "must be > 0"),
+    ({"max_range_km": [11, "x"]}, "must be a number"),
+    ({"min_range_km": [0.5, 15.5]}, "can reach max_range_km"),
+    ({"alternatives": {"max_range_km": []}}, "alternatives belong in the catalog"),
+])
+def test_bad_ranges(catalog, table, message):
+    with pytest.raises(CatalogError, match=message):
+        catalog.with_overrides({"Tor-M2": table}, file="scen.toml")
+
+
+def test_system_ranges_are_checked_however_built():
+    base = dict(max_range_km=40.0, min_range_km=1.0, max_altitude_m=1e4, min_altitude_m=0.0,
+                antenna_height_m=5.0)
+    s = System("X", "X", **base, ranges={"max_range_km": (30, 50)})
+    assert s.ranges["max_range_km"] == (30.0, 50.0)
+    with pytest.raises(CatalogError, match="outside its range"):
+        System("X", "X", **base, ranges={"max_range_km": (50, 60)})
+    with pytest.raises(CatalogError, match="not a numeric field"):
+        System("X", "X", **base, ranges={"name": (1, 2)})
+    with pytest.raises(CatalogError, match="has a range but no value"):
+        System("X", "X", **base, ranges={"detection_range_km": (1, 2)})
+
+
+def test_bad_alternatives_in_a_catalog_file(tmp_path):
+    text = (data_path("systems", "catalog.toml").read_text(encoding="utf-8")
+            .replace('max_range_km = [{ value = 12.0, ref = "polskieradio-2014-tor-m2"',
+                     'max_range_km = [{ value = 12.0, ref = "no-such-reference"'))
+    path = tmp_path / "catalog.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CatalogError, match="unknown reference id") as info:
+        load_catalog(path)
+    assert info.value.entry == 'systems."Tor-M2".alternatives.max_range_km[0].ref'

@@ -30,6 +30,7 @@ _EXPORTS = {
     "envelope": "models", "envelopes": "models", "envelope_radii": "models",
     "analyze": "analysis", "Result": "analysis", "compare": "analysis",
     "altitude_profile": "profile",
+    "run_uncertainty": "uncertainty", "UncertaintyResult": "uncertainty",
     "optimize": "optimize", "Placement": "optimize",
 }
 

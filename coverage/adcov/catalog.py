@@ -15,6 +15,15 @@ every number in it cites a public source with a confidence tag:
 
 Scenario files may add systems or override fields of catalog systems (``[systems."X"]``); such
 values cite the scenario file.
+
+Uncertain values
+----------------
+A numeric field may be given as a range ``[low, high]`` (in the catalog or a scenario): the
+system then uses the midpoint as its value everywhere (it stays deterministic) and keeps the
+range in :attr:`System.ranges`, which :mod:`adcov.uncertainty` samples uniformly. Where public
+sources disagree, the catalog records the other sources' values beside the one it uses
+(``[systems."X".alternatives]``, each value with its citation); :meth:`System.with_source_ranges`
+turns that spread into ranges (``adcov uncertainty --from-sources``).
 """
 
 from __future__ import annotations
@@ -36,6 +45,8 @@ __all__ = [
     "ENGAGEMENT_FIELDS",
     "Reference",
     "Citation",
+    "Alternative",
+    "FieldRanges",
     "System",
     "Catalog",
     "load_catalog",
@@ -73,7 +84,10 @@ NUMERIC_FIELDS = MappingProxyType({
 #: Fields that only a missile (``engagement``) system has.
 ENGAGEMENT_FIELDS = ("max_range_km", "min_range_km", "max_altitude_m", "min_altitude_m")
 _TEXT_FIELDS = ("name", "family", "missile", "origin", "notes")
-_SYSTEM_KEYS = set(NUMERIC_FIELDS) | set(_TEXT_FIELDS) | {"sources", "kind"}
+_SYSTEM_KEYS = set(NUMERIC_FIELDS) | set(_TEXT_FIELDS) | {"sources", "kind", "alternatives"}
+#: Pairs of fields whose minimum must stay below their maximum, whatever values are drawn.
+_ORDERED_PAIRS = (("min_range_km", "max_range_km"), ("min_altitude_m", "max_altitude_m"),
+                  ("min_elevation_deg", "max_elevation_deg"))
 
 
 @dataclass(frozen=True)
@@ -108,6 +122,72 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """A value of one numeric field that another public source gives, differing from the
+    value the catalog uses (e.g. Tor-M2's range: 15 km in one source, 12 km in another)."""
+
+    field: str
+    value: float
+    reference: Reference
+    confidence: str
+    note: str = ""
+
+    def describe(self) -> str:
+        """``<value> [confidence] publisher, date: title (note)``."""
+        text = f"{self.value:g} [{self.confidence}] {self.reference.cite()}"
+        return f"{text} ({self.note})" if self.note else text
+
+
+class FieldRanges(Mapping):
+    """Numeric field -> ``(low, high)``: the spread of a system's uncertain values.
+
+    A read-only, hashable mapping (systems are values and hash alike when equal), kept in the
+    order of :data:`NUMERIC_FIELDS`. Not validated here: :class:`System` checks its ranges.
+
+    Parameters
+    ----------
+    items : Mapping or iterable of (str, (float, float)) pairs, optional
+
+    Examples
+    --------
+    >>> r = FieldRanges({"max_range_km": (12, 15)})
+    >>> r["max_range_km"], dict(r) == {"max_range_km": (12.0, 15.0)}
+    ((12.0, 15.0), True)
+    """
+
+    def __init__(self, items=()):
+        pairs = items.items() if isinstance(items, Mapping) else items
+        order = list(NUMERIC_FIELDS)
+        cleaned = []
+        for k, lh in pairs:
+            lo, hi = lh
+            cleaned.append((k, (float(lo), float(hi))))
+        cleaned.sort(key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+        self._map = dict(cleaned)
+
+    def __getitem__(self, key):
+        return self._map[key]
+
+    def __iter__(self):
+        return iter(self._map)
+
+    def __len__(self):
+        return len(self._map)
+
+    def __hash__(self):
+        return hash(frozenset(self._map.items()))
+
+    def __eq__(self, other):
+        return isinstance(other, Mapping) and dict(self._map) == dict(other)
+
+    def __repr__(self):
+        return f"FieldRanges({self._map!r})"
+
+
+_NO_RANGES = FieldRanges()
+
+
+@dataclass(frozen=True)
 class System:
     """One envelope of an air-defense system (a missile of a missile system), validated.
 
@@ -138,6 +218,12 @@ class System:
         Group used for colours and legends, e.g. ``"S-300"`` (default: the id before "/").
     sources : tuple of Citation
         One citation per numeric field.
+    ranges : Mapping, optional
+        Field -> ``(low, high)``: the spread of uncertain values (:class:`FieldRanges`). The
+        field's own value is what every deterministic computation uses and must lie inside
+        its range; :mod:`adcov.uncertainty` draws values uniformly from it.
+    alternatives : tuple of Alternative
+        Differing values of cited public sources (see :meth:`with_source_ranges`).
 
     Raises
     ------
@@ -172,6 +258,8 @@ class System:
     origin: str = ""
     notes: str = ""
     sources: tuple[Citation, ...] = field(default=(), compare=False)
+    ranges: Mapping = _NO_RANGES
+    alternatives: tuple = field(default=(), compare=False)
 
     def __post_init__(self):
         sid = v.text(self.id, file=None, entry="id", error=CatalogError, max_length=80)
@@ -193,8 +281,7 @@ class System:
                                    entry=f"{sid}.{key}", value=value)
             object.__setattr__(self, key, v.number(value, file=None, entry=f"{sid}.{key}",
                                                    bounds=bounds, error=CatalogError))
-        for low, high in (("min_range_km", "max_range_km"), ("min_altitude_m", "max_altitude_m"),
-                          ("min_elevation_deg", "max_elevation_deg")):
+        for low, high in _ORDERED_PAIRS:
             lo, hi = getattr(self, low), getattr(self, high)
             if lo is not None and hi is not None and lo >= hi:
                 raise CatalogError(f"must be below {high} ({hi:g})", entry=f"{sid}.{low}",
@@ -202,6 +289,80 @@ class System:
         if not self.family:
             object.__setattr__(self, "family", sid.split("/")[0])
         object.__setattr__(self, "sources", tuple(self.sources))
+        object.__setattr__(self, "alternatives", tuple(self.alternatives))
+        object.__setattr__(self, "ranges", self._checked_ranges(sid))
+
+    def _checked_ranges(self, sid: str) -> FieldRanges:
+        """The ranges as a :class:`FieldRanges`, each inside its field's bounds and around the
+        field's value, and no drawn minimum able to reach its maximum."""
+        raw = self.ranges if self.ranges is not None else {}
+        if not isinstance(raw, Mapping):
+            raise CatalogError("must map field names to (low, high)", entry=f"{sid}.ranges",
+                               value=raw)
+        checked = {}
+        for key, pair in raw.items():
+            where = f"{sid}.{key}"
+            if key not in NUMERIC_FIELDS:
+                raise CatalogError("is not a numeric field of a system", entry=where, value=key)
+            value = getattr(self, key)
+            if value is None:
+                raise CatalogError("has a range but no value", entry=where, value=pair)
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise CatalogError("a range must be [low, high]", entry=where, value=pair)
+            bounds = NUMERIC_FIELDS[key][0]
+            lo, hi = (v.number(x, file=None, entry=where, bounds=bounds, error=CatalogError)
+                      for x in pair)
+            if lo > hi:
+                raise CatalogError("a range must be [low, high] with low <= high", entry=where,
+                                   value=list(pair))
+            if not lo <= value <= hi:
+                raise CatalogError(f"value {value:g} lies outside its range [{lo:g}, {hi:g}]",
+                                   entry=where, value=list(pair))
+            checked[key] = (lo, hi)
+        for low, high in _ORDERED_PAIRS:
+            if low in checked or high in checked:
+                top = checked.get(low, (getattr(self, low),) * 2)[1]
+                bottom = checked.get(high, (getattr(self, high),) * 2)[0]
+                if top is not None and bottom is not None and top >= bottom:
+                    raise CatalogError(f"can reach {high} ({bottom:g}) within their ranges",
+                                       entry=f"{sid}.{low}", value=top)
+        return FieldRanges(checked)
+
+    def source_range(self, field_name: str) -> tuple[float, float] | None:
+        """``(low, high)`` of the values that the cited sources give for a field (the one
+        used and its :attr:`alternatives`), or None when they do not differ."""
+        value = getattr(self, field_name, None)
+        others = [a.value for a in self.alternatives if a.field == field_name]
+        if value is None or not others:
+            return None
+        lo, hi = min(value, *others), max(value, *others)
+        return (lo, hi) if lo < hi else None
+
+    def with_source_ranges(self) -> "System":
+        """The system with a range for every field whose cited sources disagree (the spread
+        of their values), besides the ranges it already has, which are kept.
+
+        Examples
+        --------
+        >>> from adcov.catalog import default_catalog
+        >>> default_catalog()["Tor-M2"].with_source_ranges().ranges["max_range_km"]
+        (12.0, 15.0)
+        """
+        ranges = dict(self.ranges)
+        for a in self.alternatives:
+            if a.field not in ranges:
+                found = self.source_range(a.field)
+                if found is not None:
+                    ranges[a.field] = found
+        return replace(self, ranges=FieldRanges(ranges)) if ranges != dict(self.ranges) else self
+
+    def nominal(self) -> "System":
+        """The system without ranges: the values every deterministic computation uses."""
+        return replace(self, ranges=_NO_RANGES) if self.ranges else self
+
+    def alternative_lines(self) -> list[str]:
+        """One readable line per differing value of a cited source."""
+        return [f"{a.field}: {a.describe()}" for a in self.alternatives]
 
     def citation(self, field_name: str) -> Citation | None:
         """The citation of one numeric field, or None."""
@@ -281,11 +442,16 @@ def _system_from_table(sid, table, *, file, entry, references=None, base: System
     required = ([k for k, (_, kinds) in NUMERIC_FIELDS.items() if kind in kinds]
                 if base is None else [])
     v.check_keys(table, allowed, file=file, entry=entry, error=CatalogError, required=required)
-    values = {}
+    values, ranges = {}, {}
     for key, (bounds, _) in NUMERIC_FIELDS.items():
         if key in table:
-            values[key] = v.number(table[key], file=file, entry=f"{entry}.{key}", bounds=bounds,
-                                   error=CatalogError)
+            if isinstance(table[key], list):
+                lo, hi = _range(table[key], bounds, file=file, entry=f"{entry}.{key}")
+                ranges[key] = (lo, hi)
+                values[key] = 0.5 * (lo + hi)
+            else:
+                values[key] = v.number(table[key], file=file, entry=f"{entry}.{key}",
+                                       bounds=bounds, error=CatalogError)
     for key in (*_TEXT_FIELDS, "kind"):
         if key in table:
             values[key] = v.text(table[key], file=file, entry=f"{entry}.{key}",
@@ -294,20 +460,81 @@ def _system_from_table(sid, table, *, file, entry, references=None, base: System
     if references is not None:
         citations = _citations(table.get("sources"), values, references, file=file,
                                entry=f"{entry}.sources")
+        alternatives = _alternatives(table.get("alternatives", {}), values, references,
+                                     file=file, entry=f"{entry}.alternatives")
     else:
+        if "alternatives" in table:
+            raise CatalogError("alternatives belong in the catalog, with their citations; a "
+                               "scenario gives a range [low, high] instead", file=file,
+                               entry=f"{entry}.alternatives")
         kept = tuple(c for c in (base.sources if base else ()) if c.field not in values)
         new = tuple(Citation(k, user_reference, "U") for k in values if k in NUMERIC_FIELDS)
         citations = kept + new
+        # A field given anew drops the catalog's spread of it: the user's value (or range)
+        # replaces what the sources said.
+        alternatives = tuple(a for a in (base.alternatives if base else ())
+                             if a.field not in values)
+        if base is not None:
+            ranges = {**{k: r for k, r in base.ranges.items() if k not in values}, **ranges}
     try:
         if base is not None:
-            return replace(base, **values, sources=citations)
+            return replace(base, **values, sources=citations, alternatives=alternatives,
+                           ranges=FieldRanges(ranges))
         values.setdefault("name", sid)
-        return System(id=sid, sources=citations, **values)
+        return System(id=sid, sources=citations, alternatives=alternatives,
+                      ranges=FieldRanges(ranges), **values)
     except CatalogError as exc:
         # The System checks its own invariants; say where in the file the value came from.
         key = exc.entry.split(".")[-1] if exc.entry else ""
         raise CatalogError(exc.message, file=file, entry=f"{entry}.{key}" if key else entry,
                            **({"value": exc.value} if exc.has_value else {})) from None
+
+
+def _range(raw, bounds, *, file, entry) -> tuple[float, float]:
+    """A ``[low, high]`` range of a numeric field: two numbers in bounds, low <= high."""
+    if len(raw) != 2:
+        raise CatalogError("a range must be [low, high]", file=file, entry=entry, value=raw)
+    lo, hi = (v.number(x, file=file, entry=entry, bounds=bounds, error=CatalogError)
+              for x in raw)
+    if lo > hi:
+        raise CatalogError("a range must be [low, high] with low <= high", file=file,
+                           entry=entry, value=raw)
+    return lo, hi
+
+
+def _alternatives(table, values, references, *, file, entry) -> tuple[Alternative, ...]:
+    """``[systems."X".alternatives]``: per field, a list of other sources' values, each
+    ``{ value, ref, confidence, note }``."""
+    if not isinstance(table, dict):
+        raise CatalogError("must be a table of fields", file=file, entry=entry, value=table)
+    out = []
+    for key, items in table.items():
+        where = f"{entry}.{key}"
+        if key not in NUMERIC_FIELDS or key not in values:
+            raise CatalogError("gives alternatives for a field the system does not give",
+                               file=file, entry=where, value=key)
+        if not isinstance(items, list) or not items:
+            raise CatalogError("must be a list of { value, ref, confidence, note }", file=file,
+                               entry=where, value=items)
+        for i, item in enumerate(items):
+            at = f"{where}[{i}]"
+            v.check_keys(item, {"value", "ref", "confidence", "note"}, file=file, entry=at,
+                         error=CatalogError, required=("value", "ref", "confidence"))
+            value = v.number(item["value"], file=file, entry=f"{at}.value",
+                             bounds=NUMERIC_FIELDS[key][0], error=CatalogError)
+            ref = item["ref"]
+            if not isinstance(ref, str) or ref not in references:
+                raise CatalogError("unknown reference id", file=file, entry=f"{at}.ref",
+                                   value=ref)
+            conf = item["confidence"]
+            if not isinstance(conf, str) or conf not in CONFIDENCE_TAGS or conf == "U":
+                raise CatalogError("confidence must be one of V, S, R, E", file=file,
+                                   entry=f"{at}.confidence", value=conf)
+            note = v.text(item.get("note", ""), file=file, entry=f"{at}.note",
+                          allow_empty=True, error=CatalogError, max_length=2000)
+            out.append(Alternative(key, value, references[ref], conf, note))
+    order = list(NUMERIC_FIELDS)
+    return tuple(sorted(out, key=lambda a: order.index(a.field)))
 
 
 def _citations(table, values, references, *, file, entry) -> tuple[Citation, ...]:

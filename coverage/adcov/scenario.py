@@ -46,7 +46,8 @@ MODES = ("engagement", "detection")
 #: level (the DEM's datum).
 ALTITUDE_REFERENCES = ("agl", "msl")
 _SITE_KEYS = {"name", "system", "lon", "lat", "antenna_height_m", "azimuth_deg",
-              "sector_width_deg", "source", "notes"}
+              "sector_width_deg", "source", "notes", "position_sigma_km",
+              "position_radius_km"}
 _ROW_KEYS = _SITE_KEYS | {"properties"}
 _SITE_REQUIRED = ("name", "system", "lon", "lat")
 _SITE_NUMBERS = {
@@ -55,6 +56,8 @@ _SITE_NUMBERS = {
     "antenna_height_m": v.Bounds(0, 10_000),
     "azimuth_deg": v.Bounds(-360, 360),
     "sector_width_deg": v.Bounds(0, 360, low_open=True),
+    "position_sigma_km": v.Bounds(0, 1000),
+    "position_radius_km": v.Bounds(0, 1000),
 }
 _MAX_SITES = 100_000
 _K_BOUNDS = v.Bounds(0, 100, low_open=True)
@@ -123,6 +126,13 @@ class Site:
         required when the sector is narrower than 360 degrees. [deg]
     sector_width_deg : float, optional
         Overrides the system's sector width. [deg]
+    position_sigma_km : float, optional
+        How uncertain the position is: the true position lies around (lon, lat) with an
+        isotropic normal error of this standard deviation in each direction (east, north).
+        Used by :mod:`adcov.uncertainty` only; every other computation uses (lon, lat). [km]
+    position_radius_km : float, optional
+        Instead of a sigma: the true position lies anywhere within this distance of
+        (lon, lat), uniformly over the disc. [km]
     source, notes : str
         Where the site comes from; free notes.
     properties : Mapping, optional
@@ -157,6 +167,8 @@ class Site:
     source: str = ""
     notes: str = ""
     properties: Mapping = _NO_PROPERTIES
+    position_sigma_km: float | None = None
+    position_radius_km: float | None = None
 
     def __post_init__(self):
         put = partial(object.__setattr__, self)
@@ -175,6 +187,9 @@ class Site:
                             allow_empty=True, max_length=2000))
         put("properties", SiteProperties(check_properties(self.properties, file=None,
                                                           entry="properties")))
+        if self.position_sigma_km is not None and self.position_radius_km is not None:
+            raise ScenarioError("give position_sigma_km or position_radius_km, not both",
+                                entry="position_radius_km", value=self.position_radius_km)
         if self.azimuth_deg is not None:
             put("azimuth_deg", self.azimuth_deg % 360.0)
         if self.effective_sector_width_deg < 360 and self.azimuth_deg is None:
@@ -408,7 +423,8 @@ class Scenario:
             New sites, as :class:`Site` objects or as mappings with the keys of a
             ``[[sites]]`` entry (``name``, ``system``, ``lon``, ``lat``, and optionally
             ``antenna_height_m``, ``azimuth_deg``, ``sector_width_deg``, ``source``, ``notes``,
-            ``properties``), validated like a scenario file.
+            ``properties``, ``position_sigma_km``, ``position_radius_km``), validated like a
+            scenario file.
         variant : str, optional
             Added to the label (default: the new sites' names joined by "+").
         entry : str, default "added site"

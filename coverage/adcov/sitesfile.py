@@ -79,6 +79,8 @@ COLUMN_NAMES = MappingProxyType({
     "sector_width_deg": ("sector_width_deg",),
     "source": ("source",),
     "notes": ("notes",),
+    "position_sigma_km": ("position_sigma_km",),
+    "position_radius_km": ("position_radius_km",),
 })
 _COLUMN_KEY = {alias: key for key, names in COLUMN_NAMES.items() for alias in names}
 
@@ -94,7 +96,8 @@ PROPERTY_SUFFIX = "_property"
 
 #: Names a property cannot have: those of site keys and their aliases.
 _RESERVED = frozenset(_COLUMN_KEY) | {"properties"}
-_NUMBER_KEYS = ("antenna_height_m", "azimuth_deg", "sector_width_deg")
+_NUMBER_KEYS = ("antenna_height_m", "azimuth_deg", "sector_width_deg", "position_sigma_km",
+                "position_radius_km")
 _DELIMITERS = ",;\t"
 _SAME_POSITION_DEG = 1e-6  # a lon/lat attribute this close to the geometry repeats it
 _MAX_NAME = 200

@@ -92,6 +92,8 @@ def _show(sy, fmt: str) -> str:
         lines.append(f"  {key} = {val:g}{cite}")
         if c and c.reference.url:
             lines.append(f"      {c.reference.url}")
+        for alt in (a for a in sy.alternatives if a.field == key):
+            lines.append(f"      other source: {alt.describe()}")
     if sy.notes:
         lines.append(f"  notes: {sy.notes}")
     lines.append("Confidence: V read in a public source; S compilation (Wikipedia/APA/CSIS); "

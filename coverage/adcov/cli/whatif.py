@@ -11,7 +11,8 @@ from .options import (Settings, analyze, distinct, emit, extend, force_option, f
                       tiles_option, verbosity_options)
 
 # Keys of --add whose values are numbers; the others stay strings.
-_SITE_NUMBER_KEYS = ("lon", "lat", "antenna_height_m", "azimuth_deg", "sector_width_deg")
+_SITE_NUMBER_KEYS = ("lon", "lat", "antenna_height_m", "azimuth_deg", "sector_width_deg",
+                     "position_sigma_km", "position_radius_km")
 
 
 def parse_site_spec(spec: str, index: int) -> dict:
@@ -61,7 +62,8 @@ def parse_site_spec(spec: str, index: int) -> dict:
 @click.argument("scenario")
 @click.option("--add", "adds", multiple=True, required=True, metavar="SITE",
               help="A site to add, as key=value pairs: name=...,system=...,lon=...,lat=... "
-                   "(optional antenna_height_m, azimuth_deg, sector_width_deg). Repeatable.")
+                   "(optional antenna_height_m, azimuth_deg, sector_width_deg, position_sigma_km, "
+                   "position_radius_km). Repeatable.")
 @format_option()
 @output_option()
 @click.option("--map", "map_path", type=click.Path(allow_dash=True),

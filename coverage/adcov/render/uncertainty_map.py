@@ -1,0 +1,198 @@
+"""The map of ``adcov uncertainty --map``: the scenario's map with probability-of-coverage bands.
+
+The map is the one :func:`adcov.render.maps.build_map` draws for the deterministic result, with
+one more layer: per altitude, where at least 50, 90 and 99 % of the samples cover a point
+(:meth:`adcov.uncertainty.UncertaintyResult.coverage_bands`). The layer follows the map's
+altitude buttons (it watches the ``data-adcov-altitude`` attribute the map script keeps on the
+page's body), can be switched off, and has its own legend. The bands are numbers and polygons
+only: no user text reaches the page through them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..projection import round_coordinates
+
+__all__ = ["BAND_COLORS", "bands_data", "build_uncertainty_map", "uncertainty_map_html"]
+
+#: Fill colour of each band, from the widest (50 %) to the surest (99 %).
+BAND_COLORS = ("#dadaeb", "#9e9ac8", "#54278f")
+
+_SCRIPT = r"""
+(function () {
+  var data = JSON.parse(document.getElementById("adcov-uncertainty-data").textContent);
+  var api = window.adcov;
+  if (!api || !api.map) { return; }
+  var map = api.map;
+  map.createPane("adcov-uncertainty").style.zIndex = 395;
+  var show = true;
+  var layers = {};
+  data.altitudes.forEach(function (alt) {
+    layers[String(alt.altitude_m)] = L.geoJSON(alt.bands, {
+      pane: "adcov-uncertainty",
+      style: function (f) {
+        return {className: "adcov-pcover", color: f.properties.color, weight: 1,
+                fillColor: f.properties.color, fillOpacity: 0.45};
+      },
+      onEachFeature: function (f, layer) {
+        var span = document.createElement("span");
+        span.textContent = "Covered in at least " + Math.round(100 * f.properties.level) +
+          " % of " + data.samples + " samples: " + Math.round(f.properties.area_km2) + " km²";
+        layer.bindTooltip(span, {sticky: true});
+      }
+    });
+  });
+  function current() { return document.body.getAttribute("data-adcov-altitude"); }
+  function refresh() {
+    var want = current();
+    Object.keys(layers).forEach(function (k) {
+      var on = show && Number(k) === Number(want);
+      if (on && !map.hasLayer(layers[k])) { layers[k].addTo(map); }
+      if (!on && map.hasLayer(layers[k])) { map.removeLayer(layers[k]); }
+    });
+  }
+  new MutationObserver(refresh).observe(document.body, {attributes: true,
+    attributeFilter: ["data-adcov-altitude"]});
+  var Box = L.Control.extend({
+    options: {position: "bottomleft"},
+    onAdd: function () {
+      var box = document.createElement("div");
+      box.className = "adcov-box adcov-uncertainty";
+      var title = document.createElement("div");
+      title.className = "adcov-box-title";
+      title.textContent = "Probability of coverage";
+      box.appendChild(title);
+      var label = document.createElement("label");
+      var cb = document.createElement("input");
+      cb.type = "checkbox"; cb.checked = true; cb.setAttribute("data-kind", "pcover");
+      cb.addEventListener("change", function () { show = cb.checked; refresh(); });
+      label.appendChild(cb);
+      label.appendChild(document.createTextNode(" share of " + data.samples +
+                                                " samples (seed " + data.seed + ")"));
+      box.appendChild(label);
+      data.levels.forEach(function (lv) {
+        var row = document.createElement("div");
+        var sw = document.createElement("span");
+        sw.style.display = "inline-block"; sw.style.width = "14px"; sw.style.height = "10px";
+        sw.style.marginRight = "6px"; sw.style.background = lv.color;
+        row.appendChild(sw);
+        row.appendChild(document.createTextNode(">= " + Math.round(100 * lv.level) + " %"));
+        box.appendChild(row);
+      });
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    }
+  });
+  new Box().addTo(map);
+  refresh();
+})();
+"""
+
+
+def bands_data(uncertainty, *, decimals: int = 4) -> dict:
+    """The bands of an uncertainty result as the map script reads them.
+
+    Parameters
+    ----------
+    uncertainty : UncertaintyResult
+        Computed with a point grid (``grid_km``).
+    decimals : int, default 4
+        Coordinates rounded to this many decimals of a degree (4: about 10 m, well under a
+        raster cell).
+
+    Returns
+    -------
+    dict
+        ``samples``, ``seed``, ``levels`` (level and colour) and ``altitudes``: per altitude a
+        FeatureCollection of the bands, each feature with ``level``, ``area_km2`` and ``color``.
+    """
+    from shapely.geometry import mapping, shape
+
+    levels = (0.5, 0.9, 0.99)  # adcov.uncertainty.BAND_LEVELS (a renderer imports no engine)
+    colors = dict(zip(levels, BAND_COLORS))
+    alts = []
+    for alt, fc in uncertainty.coverage_bands(levels).items():
+        feats = []
+        for f in fc["features"]:
+            geom = round_coordinates(shape(f["geometry"]), decimals)
+            props = {**f["properties"], "color": colors[f["properties"]["level"]]}
+            feats.append({"type": "Feature", "properties": props, "geometry": mapping(geom)})
+        alts.append({"altitude_m": alt, "bands": {"type": "FeatureCollection",
+                                                  "features": feats}})
+    return {"samples": uncertainty.samples, "seed": uncertainty.seed,
+            "levels": [{"level": lv, "color": c} for lv, c in colors.items()],
+            "altitudes": alts}
+
+
+def _script_json(data) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def build_uncertainty_map(result, uncertainty, *, tiles: str = "osm"):
+    """The map of a result (:func:`adcov.render.maps.build_map`) with the probability-of-
+    coverage bands of an uncertainty run of the same scenario.
+
+    Parameters
+    ----------
+    result : Result
+        ``analyze`` of the scenario (its deterministic envelopes, gaps and table).
+    uncertainty : UncertaintyResult
+        ``run_uncertainty`` of the same scenario and altitudes, with ``grid_km``.
+    tiles : str, default "osm"
+        Base layer (see :func:`adcov.render.maps.build_map`).
+
+    Returns
+    -------
+    folium.Map
+    """
+    from branca.element import Element, MacroElement
+    from jinja2 import Template
+
+    from ..errors import InputError
+    from .maps import build_map
+
+    if tuple(result.scenario.altitudes_m) != tuple(uncertainty.altitudes_m):
+        raise InputError("the uncertainty run and the result have different altitudes",
+                         entry="altitudes_m", value=list(uncertainty.altitudes_m))
+
+    class _Raw(Element):
+        """Text placed in the page as it is (not compiled as a template)."""
+
+        _template = Template("{{ this.text }}")
+
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
+
+    m = build_map(result, tiles=tiles)
+    root = m.get_root()
+    root.html.add_child(_Raw('<script type="application/json" id="adcov-uncertainty-data">'
+                             f"{_script_json(bands_data(uncertainty))}</script>"),
+                        name="adcov_uncertainty_data")
+    init = MacroElement()
+    init._name = "AdcovUncertainty"
+    init._template = Template("{% macro script(this, kwargs) %}" + _SCRIPT + "{% endmacro %}")
+    m.add_child(init, name="adcov_uncertainty")
+    return m
+
+
+def uncertainty_map_html(result, uncertainty, *, tiles: str = "osm") -> str:
+    """The map with the bands as one self-contained HTML document (see
+    :func:`build_uncertainty_map`).
+
+    Parameters
+    ----------
+    result : Result
+        ``analyze`` of the scenario.
+    uncertainty : UncertaintyResult
+        ``run_uncertainty`` of it, with ``grid_km``.
+    tiles : str, default "osm"
+        Base layer.
+
+    Returns
+    -------
+    str
+    """
+    return build_uncertainty_map(result, uncertainty, tiles=tiles).get_root().render()
