@@ -2,10 +2,17 @@
 
 Acceptance: the built-in scenario's map, written by ``adcov map``, loads from a file with no
 JavaScript error and no request but the file itself (with ``--tiles none``), draws one envelope
-per non-empty envelope at the shown altitude and one marker per site, and its altitude buttons
+per non-empty envelope at the shown altitude and one marker per place, and its altitude buttons
 and layer checkboxes change what is drawn and the zone table shown. Expected numbers are computed
 here from the analysis (``adcov.envelope.envelopes``, ``Result.zones``), not read from the map.
 User text must appear literally (popup, panel, document title) and never as markup.
+
+Issue 10 (maps a reader cannot misread), at 1400x900, 1280x657 and 500x717: no control covers
+the region on the first view (its bounding box from the borders data, not from the map); the
+panel and legend collapse, collapsed by default on narrow windows and inside frames; every
+marker opens and every site's popup is reached; badges carry names in full and overlap no
+other badge or sector label; coordinates read with hemispheres within +-180; the legend lists
+every layer drawn, in the colour it is drawn in; titles name both sides; offline, places orient.
 
 One browser serves the whole module. Without chromium, chromedriver or selenium the tests FAIL
 (they are the CI acceptance check); set ADCOV_SKIP_BROWSER=1 to skip them instead. Set
@@ -41,11 +48,17 @@ TILE_URL = re.compile(r"^https://tile\.openstreetmap\.org/\d+/\d+/\d+\.png$")
 HOSTILE_SITE = "<img src=x onerror=alert(1)>"
 HOSTILE_SYSTEM = "<img src=x onerror=alert(3)>"
 HOSTILE_SCENARIO = "<script>alert(2)</script>"
+WHATIF_SITE = "name=Mozyr,system=S-400/40N6,lon=29.25,lat=52.05"
 LAYERS = {  # checkbox data-kind -> what it draws
     "envelopes": "path.adcov-envelope", "union": "path.adcov-union",
     "depth2": "path.adcov-depth2", "depth3": "path.adcov-depth3", "gaps": "path.adcov-gap",
-    "sites": ".adcov-site", "sectors": "path.adcov-sector",
+    "dead_zones": "path.adcov-dead-zone", "sites": ".adcov-site",
+    "sectors": "path.adcov-sector", "places": ".adcov-city",
 }
+SIZES = ((1400, 900), (1280, 657), (500, 717))
+#: Belarus's neighbours (DESIGN.md 3.3) and their names as the borders data give them.
+NEIGHBOURS = {"POL": "Poland", "LTU": "Lithuania", "LVA": "Latvia", "UKR": "Ukraine",
+              "RUS": "Russia"}
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -113,16 +126,26 @@ def maps(tmp_path_factory):
     d = tmp_path_factory.mktemp("maps")
     hostile = d / "hostile.toml"
     hostile.write_text(_hostile_toml(), encoding="utf-8")
+    fiji = d / "fiji.toml"
+    fiji.write_text('name = "Fiji"\nregion = "FJI"\naltitudes_m = [1000]\n'
+                    '[[sites]]\nname = "East"\nsystem = "Tor-M2"\nlon = -179.9\nlat = -16.5\n',
+                    encoding="utf-8")
     jobs = {
-        "none": ["belarus-2023", "--tiles", "none"],
-        "osm": ["belarus-2023"],
-        "hostile": [str(hostile), "--tiles", "none"],
-        "compare": ["belarus-2021", "--compare", "belarus-2023", "--tiles", "none"],
+        "none": ["map", "belarus-2023", "--tiles", "none"],
+        "b21": ["map", "belarus-2021", "--tiles", "none"],
+        "osm": ["map", "belarus-2023"],
+        "hostile": ["map", str(hostile), "--tiles", "none"],
+        "compare": ["map", "belarus-2021", "--compare", "belarus-2023", "--tiles", "none"],
+        "both": ["map", "belarus-2023", "--detection-outlines", "--tiles", "none"],
+        "fiji": ["map", str(fiji), "--tiles", "none"],
+        "whatif": ["whatif", "belarus-2021", "--add", WHATIF_SITE, "--tiles", "none",
+                   "-o", str(d / "whatif.csv"), "--map"],
     }
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    procs = {k: subprocess.Popen([sys.executable, "-m", "adcov", "map", *args,
-                                  "-o", str(d / f"{k}.html")], env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+    procs = {k: subprocess.Popen([sys.executable, "-m", "adcov", *args,
+                                  *([] if k == "whatif" else ["-o"]), str(d / f"{k}.html")],
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True)
              for k, args in jobs.items()}
     out = {}
     for k, p in procs.items():
@@ -139,9 +162,20 @@ class Expected:
     scenario: Scenario
     zones: object  # Result.zones
     envelope_count: dict  # altitude -> non-empty envelopes
+    places: dict  # (lat, lon) -> names of the sites there
 
     def table(self, altitude):
         return self.zones[self.zones.altitude_m == altitude]
+
+    def gap_count(self, altitude):
+        return int(self.table(altitude).gap_count.iloc[0])
+
+
+def places_of(sc) -> dict:
+    out = {}
+    for s in sc.sites:
+        out.setdefault((round(s.lat, 4), round(s.lon, 4)), []).append(s.name)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +183,7 @@ def expected():
     sc = Scenario.builtin("belarus-2023")
     counts = {h: sum(not e.empty for e in envelopes(sc.sites, h, k_factor=sc.k_factor))
               for h in sc.altitudes_m}
-    return Expected(sc, analyze(sc).zones, counts)
+    return Expected(sc, analyze(sc).zones, counts, places_of(sc))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -252,6 +286,55 @@ def screenshot(driver, path: Path, docs_name: str):
         shutil.copyfile(path, DOCS / docs_name)
 
 
+def set_size(driver, width: int, height: int):
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1,
+                            "mobile": False})
+
+
+@pytest.fixture
+def sized(driver):
+    """The driver, with the default window size restored afterwards."""
+    yield driver
+    set_size(driver, WIDTH, HEIGHT)
+
+
+def region_box(driver, iso3: str = "BLR") -> dict:
+    """The region's bounding box in window pixels, from the borders data (not from the map)."""
+    from adcov.borders import country_geometry
+
+    x0, y0, x1, y1 = country_geometry(iso3).bounds
+    return driver.execute_script(
+        "var m = adcov.map, c = m.getContainer().getBoundingClientRect();"
+        "var a = m.latLngToContainerPoint([arguments[1], arguments[0]]),"
+        "    b = m.latLngToContainerPoint([arguments[3], arguments[2]]);"
+        "return {x0: c.left + Math.min(a.x, b.x), y0: c.top + Math.min(a.y, b.y),"
+        "        x1: c.left + Math.max(a.x, b.x), y1: c.top + Math.max(a.y, b.y)};",
+        x0, y0, x1, y1)
+
+
+def rects(driver, selector: str, visible_only: bool = True) -> list[dict]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).filter(e => {"
+        "  if (!arguments[1]) return true; var s = getComputedStyle(e);"
+        "  var r = e.getBoundingClientRect();"
+        "  return s.visibility !== 'hidden' && s.display !== 'none' && r.width > 0 && r.height > 0;"
+        "}).map(e => { var r = e.getBoundingClientRect();"
+        "  return {x0: r.left, y0: r.top, x1: r.right, y1: r.bottom,"
+        "          text: e.textContent, cls: e.className}; });", selector, visible_only)
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return min(a["x1"], b["x1"]) > max(a["x0"], b["x0"]) and \
+        min(a["y1"], b["y1"]) > max(a["y0"], b["y0"])
+
+
+def data_of(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script type="application/json" id="adcov-data">(.*?)</script>',
+                                text, re.S).group(1))
+
+
 # --------------------------------------------------------------------------- acceptance
 def test_builtin_map_offline_from_file(driver, maps, expected):
     page = load(driver, maps["none"])
@@ -262,9 +345,12 @@ def test_builtin_map_offline_from_file(driver, maps, expected):
     assert alt == 1000.0  # the altitude closest to 1 km is shown first
     assert active_buttons(driver) == ["1000"]
     assert count(driver, "path.adcov-envelope") == expected.envelope_count[alt]
-    assert count(driver, ".adcov-site") == len(expected.scenario.sites)
+    # One marker per place: the S-400's two missiles at one place share one.
+    assert count(driver, ".adcov-site") == len(expected.places) == 10
     assert count(driver, ".leaflet-tile") == 0
     assert count(driver, "path.adcov-sector") == len(expected.scenario.sectors)
+    assert count(driver, "path.adcov-gap") + count(driver, "path.adcov-dead-zone") == \
+        expected.gap_count(alt)
     assert panel_rows(driver) == expected_rows(expected.table(alt))
 
 
@@ -278,7 +364,7 @@ def test_builtin_map_with_osm_tiles_only_requests_tiles(driver, maps, expected):
     assert not_tiles == [], "JavaScript errors or failed loads other than tiles"
     assert count(driver, "img.leaflet-tile") > 0
     assert count(driver, "path.adcov-envelope") == expected.envelope_count[1000.0]
-    assert count(driver, ".adcov-site") == len(expected.scenario.sites)
+    assert count(driver, ".adcov-site") == len(expected.places)
 
 
 def test_altitude_buttons_switch_layers_and_table(driver, maps, expected):
@@ -297,12 +383,13 @@ def test_altitude_buttons_switch_layers_and_table(driver, maps, expected):
         assert active_buttons(driver) == [value]
         counts[h] = count(driver, "path.adcov-envelope")
         assert counts[h] == expected.envelope_count[h], h
-        assert count(driver, ".adcov-site") == len(expected.scenario.sites)
-        zones = expected.table(h)
-        assert count(driver, "path.adcov-gap") == int(zones.gap_count.iloc[0])
+        assert count(driver, ".adcov-site") == len(expected.places)
+        assert count(driver, "path.adcov-gap") + count(driver, "path.adcov-dead-zone") == \
+            expected.gap_count(h)
         rows = panel_rows(driver)
-        assert rows == expected_rows(zones), h
-        west = zones[zones.zone == "west"].covered_fraction.iloc[0]
+        assert rows == expected_rows(expected.table(h)), h
+        west = expected.table(h)
+        west = west[west.zone == "west"].covered_fraction.iloc[0]
         assert [r[1] for r in rows if r[0] == "west"] == [pct(west)]
         seen_first_rows.add(tuple(rows[0]))
         union_area[h] = union_bbox_area(driver)
@@ -336,7 +423,8 @@ def test_layer_checkboxes_hide_and_show(driver, maps, expected):
     driver.find_element(By.CSS_SELECTOR, '.adcov-alt-btn[data-altitude="50"]').click()
     assert count(driver, "path.adcov-gap") == 0
     gaps.click()
-    assert count(driver, "path.adcov-gap") == int(expected.table(50.0).gap_count.iloc[0]) > 0
+    assert count(driver, "path.adcov-gap") + count(driver, "path.adcov-dead-zone") == \
+        expected.gap_count(50.0) > 0
     assert count(driver, "path.adcov-envelope") == expected.envelope_count[50.0]
 
 
@@ -358,6 +446,8 @@ def test_user_text_is_shown_literally_never_as_markup(driver, maps):
     assert len(markers) == 2
     target = [m for m in markers if m.get_attribute("title") == f"{HOSTILE_SITE} ({HOSTILE_SYSTEM})"]
     assert len(target) == 1, [m.get_attribute("title") for m in markers]
+    badges = [b.text for b in driver.find_elements(By.CSS_SELECTOR, ".adcov-badge")]
+    assert HOSTILE_SITE in badges
     target[0].click()
     popup = WebDriverWait(driver, 5).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))[0]
@@ -382,6 +472,289 @@ def test_user_text_is_shown_literally_never_as_markup(driver, maps):
     assert [e for e in logs if e["level"] == "SEVERE"] == []
 
 
+# --------------------------------------------------------------------------- issue 10
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", ["b21", "none", "compare"])
+def test_no_control_covers_the_region_on_the_first_view(sized, maps, name, size):
+    set_size(sized, *size)
+    page = load(sized, maps[name])
+    assert page.severe() == []
+    w, h = size
+    box = region_box(sized)
+    # Inside the window ...
+    assert box["x0"] >= 0 and box["y0"] >= 0 and box["x1"] <= w and box["y1"] <= h, box
+    # ... under no control (zoom buttons, altitude box, panel, legend, scale bar, attribution) ...
+    controls = rects(sized, ".leaflet-control")
+    assert len(controls) >= 5
+    covering = [c["cls"] for c in controls if overlaps(box, c)]
+    assert covering == [], f"{covering} cover the region at {w}x{h}"
+    # ... and not lost in the window: at least a third of its width or height.
+    assert (box["x1"] - box["x0"]) >= w / 3 or (box["y1"] - box["y0"]) >= h / 3, box
+    # The shown altitude's coverage is in view too (the union outline's box, a few pixels of
+    # tolerance for the outline's width).
+    union = rects(sized, "path.adcov-union")
+    assert union, "no union drawn"
+    u = {k: min(r[k] for r in union) if k in ("x0", "y0") else max(r[k] for r in union)
+         for k in ("x0", "y0", "x1", "y1")}
+    assert u["x0"] >= -3 and u["y0"] >= -3 and u["x1"] <= w + 3 and u["y1"] <= h + 3, u
+    # Narrow windows open with the panel and legend collapsed, wide ones with them open.
+    collapsed = count(sized, ".adcov-panel.adcov-collapsed") + \
+        count(sized, ".adcov-legend.adcov-collapsed")
+    assert collapsed == (2 if w < 800 else 0)
+
+
+def test_panel_and_legend_collapse_with_a_button(driver, maps):
+    from selenium.webdriver.common.by import By
+
+    load(driver, maps["none"])
+    for box in (".adcov-panel", ".adcov-legend"):
+        body = f"{box} .adcov-box-body"
+        button = driver.find_element(By.CSS_SELECTOR, f"{box} .adcov-toggle")
+        assert driver.find_element(By.CSS_SELECTOR, body).is_displayed()
+        assert button.get_attribute("aria-expanded") == "true"
+        button.click()
+        assert not driver.find_element(By.CSS_SELECTOR, body).is_displayed()
+        assert button.get_attribute("aria-expanded") == "false"
+        # Collapsed, the box is a title bar: it still names the map (panel) and how to open it.
+        assert "Show" in button.text
+        button.click()
+        assert driver.find_element(By.CSS_SELECTOR, body).is_displayed()
+
+
+def test_collapsed_inside_a_notebook_frame(driver, maps, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    host = tmp_path / "notebook.html"
+    host.write_text(f'<!doctype html><html><body><iframe src="{maps["none"].resolve().as_uri()}" '
+                    'width="960" height="600"></iframe></body></html>', encoding="utf-8")
+    load(driver, host)
+    driver.switch_to.frame(driver.find_element(By.TAG_NAME, "iframe"))
+    try:
+        deadline = time.monotonic() + 20
+        while count(driver, ".adcov-panel") == 0:
+            assert time.monotonic() < deadline, "the map in the frame did not load"
+            time.sleep(0.1)
+        assert count(driver, ".adcov-panel.adcov-collapsed") == 1
+        assert count(driver, ".adcov-legend.adcov-collapsed") == 1
+        box = region_box(driver)
+        for c in rects(driver, ".leaflet-control"):
+            assert not overlaps(box, c), c["cls"]
+    finally:
+        driver.switch_to.default_content()
+
+
+def test_every_marker_opens_and_every_site_popup_is_reached(driver, maps, expected):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    load(driver, maps["none"])
+    seen = []
+    markers = driver.find_elements(By.CSS_SELECTOR, ".adcov-site")
+    assert len(markers) == len(expected.places)
+    for marker in markers:
+        # A real click on the mark (not a script call): nothing may sit on top of it.
+        marker.click()
+        popup = WebDriverWait(driver, 5).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))[0]
+        names = [e.get_attribute("textContent")
+                 for e in popup.find_elements(By.CSS_SELECTOR, ".adcov-popup-title")]
+        assert names, "an empty popup"
+        # Every envelope at that place, in one popup.
+        place = next(v for v in expected.places.values() if names[0] in v)
+        assert names == place
+        seen += names
+        driver.execute_script("adcov.map.closePopup();")
+        WebDriverWait(driver, 5).until(
+            lambda d: not d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))
+    assert sorted(seen) == sorted(s.name for s in expected.scenario.sites)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", ["b21", "none"])
+def test_badges_name_their_sites_in_full_and_overlap_nothing(sized, maps, name, size):
+    set_size(sized, *size)
+    load(sized, maps[name])
+    sc = Scenario.builtin("belarus-2023" if name == "none" else "belarus-2021")
+    badges = rects(sized, ".adcov-badge")
+    assert len(badges) == len(places_of(sc))
+    # The badge of a place names its sites (their common name where they share one, as
+    # "Luninets" for "Luninets (40N6)" and "Luninets (48N6DM)").
+    for names in places_of(sc).values():
+        stem = re.sub(r"\s*\([^()]*\)$", "", names[0])
+        assert any(b["text"] == (names[0] if len(names) == 1 else stem) for b in badges), names
+    # Never truncated: the text fits its box.
+    clipped = sized.execute_script(
+        "return Array.from(document.querySelectorAll('.adcov-badge'))"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent);")
+    assert clipped == []
+    labels = rects(sized, ".adcov-sector-label span")
+    assert len(labels) == len(sc.sectors)
+    for i, a in enumerate(badges):
+        for b in badges[i + 1:]:
+            assert not overlaps(a, b), (a["text"], b["text"])
+        for s in labels:
+            assert not overlaps(a, s), (a["text"], s["text"])
+
+
+def test_coordinates_read_with_hemispheres_within_180(driver, maps):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    load(driver, maps["none"])
+    box = driver.find_element(By.CSS_SELECTOR, ".adcov-coords")
+    assert box.text == "" and not box.is_displayed(), "the pointer box shows before the pointer"
+
+    def at(lat, lon):
+        driver.execute_script("adcov.map.fire('mousemove', {latlng: L.latLng(arguments[0], "
+                              "arguments[1]), containerPoint: L.point(1, 1)});", lat, lon)
+        return box.text
+
+    assert at(53.9, 27.56) == "53.9000° N, 27.5600° E"
+    assert at(63.98, -22.6) == "63.9800° N, 22.6000° W"
+    assert at(-33.86, 151.21) == "33.8600° S, 151.2100° E"
+    # After panning across the antimeridian Leaflet reports 255.2; it is 104.8 degrees west.
+    assert at(10.0, 255.2) == "10.0000° N, 104.8000° W"
+    assert at(10.0, -190.0) == "10.0000° N, 170.0000° E"
+    # A real pointer over the map shows a position of that form.
+    ActionChains(driver).move_to_element(driver.find_element(By.ID, "map_adcov")).perform()
+    assert re.fullmatch(r"\d+\.\d{4}° [NS], \d+\.\d{4}° [EW]", box.text), box.text
+
+
+def test_positions_in_popups_are_within_180(driver, maps):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = load(driver, maps["fiji"])
+    assert page.severe() == []
+    driver.find_element(By.CSS_SELECTOR, ".adcov-site").click()
+    popup = WebDriverWait(driver, 5).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))[0]
+    # The site at -179.9 is drawn at 180.1 (next to the rest of Fiji), and reads 179.9 W.
+    assert "16.5000° S, 179.9000° W" in popup.get_attribute("textContent")
+    assert "180.1" not in driver.find_element(By.TAG_NAME, "body").text
+
+
+def test_legend_lists_every_layer_drawn_in_its_colour(driver, maps, expected):
+    load(driver, maps["none"])
+    legend = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.adcov-legend-row')).map(r => {"
+        "  var s = r.querySelector('.adcov-swatch'); var cs = s ? getComputedStyle(s) : null;"
+        "  return {key: r.getAttribute('data-legend'), text: r.textContent,"
+        "          fill: cs ? cs.backgroundColor : null, line: cs ? cs.borderTopColor : null}; });")
+    keys = {r["key"] for r in legend}
+    for kind in ("envelopes", "union", "depth2", "depth3", "gaps", "dead_zones", "sectors",
+                 "sites", "places"):
+        assert kind in keys, kind
+    families = {"S-300", "S-400", "Tor"}  # of the scenario's systems: S-300PS, S-400, Tor-M2
+    assert {k.split(":", 1)[1] for k in keys if k.startswith("family:")} == families
+    sectors = set(expected.scenario.sectors)
+    assert {k.split(":", 1)[1] for k in keys if k.startswith("sector:")} == sectors
+    assert {k.split(":", 1)[1] for k in keys if k.startswith("border:")} == sectors
+    # Each sector's border line is drawn in the colour its legend row shows.
+    drawn = driver.execute_script(
+        "var out = {}; adcov.map.eachLayer(function (l) {"
+        "  if (l.feature && l._path && l._path.classList.contains('adcov-border'))"
+        "    out[l.feature.properties.name] = getComputedStyle(l._path).stroke; });"
+        "return out;")
+    assert set(drawn) == sectors
+    by_key = {r["key"]: r for r in legend}
+    for name, color in drawn.items():
+        assert by_key[f"border:{name}"]["line"] == color, name
+    # The legend's text explains the border lines and the union.
+    text = " ".join(r["text"] for r in legend)
+    assert "border line" in text and "Union" in text and "Dead zone" in text
+
+
+def test_compare_map_fills_only_gained_and_lost_and_names_both_sides(driver, maps):
+    page = load(driver, maps["compare"])
+    assert page.severe() == []
+    assert page.requests == [page.url]
+    data = data_of(maps["compare"])
+    shown = data["altitudes"][data["meta"]["initial_index"]]
+    assert count(driver, "path.adcov-gained") == len(shown["gained"]["features"]) > 0
+    assert count(driver, "path.adcov-lost") == len(shown["lost"]["features"])
+    assert count(driver, "path.adcov-depth2") == 0  # depth layers start hidden in a comparison
+    # Envelopes are outlines: no fill, so that a stack of them never looks like "lost".
+    fills = driver.execute_script(
+        "return Array.from(document.querySelectorAll('path.adcov-envelope'))"
+        ".map(p => p.getAttribute('fill'));")
+    assert fills and set(fills) == {"none"}
+    assert driver.title == "belarus-2021 vs belarus-2023"
+    head = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.adcov-panel thead th'))"
+        ".map(th => th.textContent);")
+    assert head[-1] == "Δ vs belarus-2021"
+    legend = driver.execute_script("return document.querySelector('.adcov-legend').textContent")
+    assert "Gained: belarus-2023 covers, belarus-2021 does not" in legend
+    assert "Lost: belarus-2021 covers, belarus-2023 does not" in legend
+
+
+def test_whatif_map_title_and_unsigned_zero_deltas(driver, maps):
+    page = load(driver, maps["whatif"])
+    assert page.severe() == []
+    title = driver.execute_script(
+        "return document.querySelector('.adcov-panel .adcov-box-title').textContent")
+    assert title == driver.title == "belarus-2021 vs belarus-2021+Mozyr"
+    base = analyze(Scenario.builtin("belarus-2021"))
+    from adcov.cli.whatif import parse_site_spec
+
+    more = analyze(Scenario.builtin("belarus-2021").with_sites(parse_site_spec(WHATIF_SITE, 1)))
+    from selenium.webdriver.common.by import By
+
+    zero = signed = 0
+    for button in driver.find_elements(By.CSS_SELECTOR, ".adcov-alt-btn"):
+        button.click()
+        h = float(button.get_attribute("data-altitude"))
+        za, zb = base.zones, more.zones
+        for row in panel_rows(driver):
+            a = za[(za.altitude_m == h) & (za.zone == row[0])].covered_fraction.iloc[0]
+            b = zb[(zb.altitude_m == h) & (zb.zone == row[0])].covered_fraction.iloc[0]
+            d = 100 * (b - a)
+            if abs(d) < 0.05:
+                assert row[-1] == "0.0 pp", (h, row)
+                zero += 1
+            else:
+                assert row[-1] == f"{d:+.1f} pp", (h, row)
+                signed += 1
+    assert zero and signed  # both cases met (Mozyr changes the south, not the north-west belt)
+
+
+def test_detection_outlines_beside_engagement_envelopes(driver, maps, expected):
+    from dataclasses import replace
+
+    page = load(driver, maps["both"])
+    assert page.severe() == []
+    sc = replace(expected.scenario, mode="detection")
+    det = [e for e in envelopes(sc.sites, 1000.0, k_factor=sc.k_factor, mode="detection")
+           if not e.empty]
+    assert count(driver, "path.adcov-detection") == len(det) > 0
+    assert count(driver, "path.adcov-envelope") == expected.envelope_count[1000.0]
+    dashes = driver.execute_script(
+        "return Array.from(document.querySelectorAll('path.adcov-detection'))"
+        ".map(p => [p.getAttribute('stroke-dasharray'), p.getAttribute('fill')]);")
+    assert all(d and f == "none" for d, f in dashes)
+    assert count(driver, 'input[data-kind="detection"]') == 1
+
+
+@pytest.mark.parametrize("name", ["none", "osm"])
+def test_places_orient_without_tiles(driver, maps, name):
+    page = load(driver, maps[name])
+    if name == "osm":  # offline: every tile fails, and the places come on
+        time.sleep(0.5)
+    visible = rects(driver, ".adcov-country-label span")
+    countries = {r["text"] for r in visible}
+    assert set(NEIGHBOURS.values()) <= countries, countries
+    cities = {r["text"] for r in rects(driver, ".adcov-city-name")}
+    capitals = {"Vilnius", "Riga", "Kyiv", "Warsaw", "Moscow"}
+    assert len(cities & capitals) >= 3, cities
+    # No context name hides under a control or sits on a badge.
+    controls = rects(driver, ".leaflet-control")
+    badges = rects(driver, ".adcov-badge")
+    for r in visible + rects(driver, ".adcov-city-name"):
+        assert not any(overlaps(r, c) for c in controls + badges), r["text"]
+    assert page.url in page.requests
+
+
 def test_screenshot_builtin_map(driver, maps, expected, tmp_path):
     page = load(driver, maps["none"])
     assert page.severe() == []
@@ -392,16 +765,45 @@ def test_screenshot_builtin_map(driver, maps, expected, tmp_path):
 def test_screenshot_compare_map(driver, maps, tmp_path):
     page = load(driver, maps["compare"])
     assert page.severe() == []
-    assert page.requests == [page.url]
-    html_text = maps["compare"].read_text(encoding="utf-8")
-    data = json.loads(re.search(r'<script type="application/json" id="adcov-data">(.*?)</script>',
-                                html_text, re.S).group(1))
-    shown = data["altitudes"][data["meta"]["initial_index"]]
-    assert count(driver, "path.adcov-gained") == len(shown["gained"]["features"]) > 0
-    assert count(driver, "path.adcov-lost") == len(shown["lost"]["features"])
-    assert count(driver, "path.adcov-depth2") == 0  # depth layers start hidden in a comparison
-    head = driver.execute_script(
-        "return Array.from(document.querySelectorAll('.adcov-panel thead th'))"
-        ".map(th => th.textContent);")
-    assert head[-1] == "Δ vs belarus-2021"
     screenshot(driver, tmp_path / "map-compare.png", "map-compare.png")
+
+
+def test_terrain_shown_in_panel_and_popups(driver, tmp_path):
+    """Issue 11, item 9: the panel says terrain was applied, from which DEM, and how much it
+    hides at the shown altitude; the popup gives each envelope's share hidden and outside
+    the DEM. A flat DEM at 0 m over the west half of a Tor-M2's ring: nothing hidden, half of
+    the ring outside the DEM."""
+    rasterio = pytest.importorskip("rasterio")
+    import numpy as np
+    from affine import Affine
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from adcov.render.maps import map_html
+
+    step, n = 1 / 600, 1200
+    dem = tmp_path / "west-half.tif"
+    with rasterio.open(dem, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(step, 0, 25.56, 0, -step, 54.9)) as ds:
+        ds.write(np.zeros((n, n), dtype="float32"), 1)
+    scen = tmp_path / "t.toml"
+    scen.write_text('terrain = "west-half.tif"\nname = "terrain"\nregion = "BLR"\n'
+                    'altitudes_m = [1000]\n[[sites]]\nname = "A"\nsystem = "Tor-M2"\n'
+                    'lon = 27.56\nlat = 53.90\n', encoding="utf-8")
+    result = analyze(Scenario.from_file(scen))
+    page_file = tmp_path / "terrain.html"
+    page_file.write_text(map_html(result, tiles="none"), encoding="utf-8")
+    page = load(driver, page_file)
+    assert page.severe() == []
+    panel = driver.execute_script("return document.querySelector('.adcov-terrain').textContent")
+    assert panel.startswith(f"Terrain applied ({result.dem}).")
+    assert "hides 0.0 % of the envelopes' smooth-Earth area" in panel
+    assert "above the ground under the target" in driver.execute_script(
+        "return document.querySelector('.adcov-panel-alt').textContent")
+    driver.find_element(By.CSS_SELECTOR, ".adcov-site").click()
+    popup = WebDriverWait(driver, 5).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content"))[0]
+    text = popup.get_attribute("textContent")
+    assert "Terrainhides 0.0 % of the smooth-Earth envelope" in text
+    outside = float(re.search(r"Outside the DEM([\d.]+) %", text).group(1))
+    assert outside == pytest.approx(50.0, abs=2.0)

@@ -546,3 +546,24 @@ def test_3d_is_for_kml_only(tmp_path):
     assert res.exit_code == 2
     assert res.stderr == "adcov: error: --3d: draws KML in 3D; geojson has no altitude\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_kml_uses_the_maps_colours_for_the_maps_meanings(kml_root, blr2023):
+    """Union, gaps, dead zones and each system family look in Google Earth as on the map: the
+    line colours are render/style.py's, written as KML's aabbggrr."""
+    from adcov.render.style import FAMILY_COLORS, ROLE_COLORS
+
+    def bgr(hex_rgb):
+        return (hex_rgb[5:7] + hex_rgb[3:5] + hex_rgb[1:3]).lower()
+
+    doc = kml_root.find(f"{KML}Document")
+    line = {st.get("id"): st.find(f"{KML}LineStyle/{KML}color").text
+            for st in doc.findall(f"{KML}Style") if st.find(f"{KML}LineStyle") is not None}
+    assert line["union"][2:] == bgr(ROLE_COLORS["union"])
+    assert line["gap"][2:] == bgr(ROLE_COLORS["gap"])
+    assert line["dead-zone"][2:] == bgr(ROLE_COLORS["dead_zone"])
+    assert line["fam-S-400"][2:] == bgr(FAMILY_COLORS["S-400"])
+    # Dead zones (a gap inside a site's minimum range) are named and styled as such.
+    names = [_name(pm) for pm in kml_root.iter(f"{KML}Placemark")
+             if pm.find(f"{KML}styleUrl").text == "#dead-zone"]
+    assert names and all(n.startswith("Dead zone ") for n in names)

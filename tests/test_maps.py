@@ -263,7 +263,10 @@ def test_initial_altitude_is_the_one_closest_to_1_km(data23):
 
 def test_compare_gained_minus_lost_is_the_union_area_change(r23, r21, data_cmp):
     ua, ub = r21.unions, r23.unions
-    assert data_cmp["compare"] == {"label_a": "belarus-2021", "label_b": "belarus-2023"}
+    assert data_cmp["compare"] == {
+        "label_a": "belarus-2021", "label_b": "belarus-2023",
+        "name_a": "Belarus, notional public-source deployment, 2021",
+        "name_b": "Belarus, notional public-source deployment, 2023"}
     for alt in data_cmp["altitudes"]:
         h = alt["altitude_m"]
         area_a = ua[(ua.altitude_m == h) & (ua.min_depth == 1)].area_km2.iloc[0]
@@ -385,3 +388,134 @@ def test_map_across_the_antimeridian_is_drawn_in_one_piece(tmp_path):
     region = next(f for f in data["countries"]["features"] if f["properties"]["role"] == "region")
     x0, _, x1, _ = shapely.geometry.shape(region["geometry"]).bounds
     assert x1 - x0 < 15 and x0 < 180 < x1
+
+
+# --------------------------------------------------------------------------- issue 10
+def test_one_marker_per_place_lists_every_site_there(r23, data23):
+    sc = r23.scenario
+    places = {}
+    for i, s in enumerate(sc.sites):
+        places.setdefault((s.lat, s.lon), []).append(i)
+    assert len(data23["markers"]) == len(places) == 10
+    for mk in data23["markers"]:
+        assert mk["sites"] == places[(mk["lat"], mk["lon"])]
+    # The S-400 places: one badge named for the place, not for one of its missiles.
+    labels = {mk["label"] for mk in data23["markers"] if len(mk["sites"]) == 2}
+    assert labels == {"Luninets", "Zyabrovka", "Novokolosovo"}
+
+
+def test_titles_name_both_sides(r21, r23, data_cmp, tmp_path):
+    assert data_cmp["meta"]["title"] == "belarus-2021 vs belarus-2023"
+    more = analyze(r21.scenario.with_sites(
+        {"name": "Mozyr", "system": "S-400/40N6", "lon": 29.25, "lat": 52.05}))
+    meta = map_data(more, compare=r21)["meta"]
+    assert meta["title"] == "belarus-2021 vs belarus-2021+Mozyr"
+    assert meta["names"] == ("A: Belarus, notional public-source deployment, 2021; "
+                             "B: the same + Mozyr")
+    # Two files of one name in two folders: the scenarios' names tell them apart.
+    a = write_scenario((tmp_path / "a").mkdir() or tmp_path / "a" / "s.toml", name="first")
+    b = write_scenario((tmp_path / "b").mkdir() or tmp_path / "b" / "s.toml", name="second")
+    meta = map_data(analyze(Scenario.from_file(b)), compare=analyze(Scenario.from_file(a)))["meta"]
+    assert meta["title"] == "first vs second"
+
+
+def test_places_for_a_map_without_tiles(data23):
+    # Cities from data/places/ (GeoNames): the capitals around Belarus are among them.
+    names = {c["name"] for c in data23["cities"]}
+    assert {"Minsk", "Vilnius", "Riga", "Kyiv", "Warsaw", "Moscow"} <= names
+    assert all(c["capital"] for c in data23["cities"][:5])
+    # Every neighbour has a point for its name, inside the country.
+    import shapely
+
+    from adcov.borders import country_geometry
+
+    feats = {f["properties"]["iso3"]: f["properties"] for f in data23["countries"]["features"]}
+    for code in ("POL", "LTU", "LVA", "UKR", "RUS", "BLR"):
+        spots = feats[code]["labels"]
+        assert spots, code
+        geom = country_geometry(code)
+        for lat, lon in spots:
+            assert geom.distance(shapely.Point(lon, lat)) < 0.01, code
+    assert "GeoNames" in data23["meta"]["places_attribution"]
+
+
+def test_shipped_places_files_have_their_documented_columns():
+    import csv
+
+    from adcov._paths import data_path
+
+    with open(data_path("places", "cities.csv"), encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == ["name", "iso3", "lon", "lat", "population", "capital"]
+    minsk = next(r for r in rows if r["name"] == "Minsk")
+    assert minsk["iso3"] == "BLR" and minsk["capital"] == "1"
+    assert abs(float(minsk["lon"]) - 27.56) < 0.05 and abs(float(minsk["lat"]) - 53.9) < 0.05
+    assert all(int(r["population"]) >= 100_000 or r["capital"] == "1" for r in rows)
+
+
+def test_detection_outlines_data(r23):
+    from dataclasses import replace
+
+    det = analyze(replace(r23.scenario, mode="detection"))
+    data = map_data(r23, detection=det)
+    assert data["detection"] is True
+    for alt in data["altitudes"]:
+        envs = envelopes(r23.scenario.sites, alt["altitude_m"], k_factor=r23.scenario.k_factor,
+                         mode="detection")
+        assert len(alt["detection"]["features"]) == sum(not e.empty for e in envs)
+        # The zone table is still the engagement one.
+        assert alt["table"] == map_data(r23)["altitudes"][data["altitudes"].index(alt)]["table"]
+    with pytest.raises(Exception, match="detection"):
+        map_html(r23, detection=r23)
+
+
+def test_cli_map_detection_outlines(tmp_path):
+    path = write_scenario(tmp_path / "s.toml")
+    out = tmp_path / "m.html"
+    result = run("map", path, "--detection-outlines", "--tiles", "none", "-o", out)
+    assert result.exit_code == 0, result.output
+    data = json.loads(data_block(out.read_text(encoding="utf-8")))
+    # A Tor-M2 detects to 32 km (catalog); at 1 km the ring is range-limited.
+    [feat] = data["altitudes"][0]["detection"]["features"]
+    assert feat["properties"]["site"] == "A" and feat["properties"]["outer_km"] > 25
+    result = run("map", path, "--detection-outlines", "--mode", "detection", "-o",
+                 tmp_path / "n.html")
+    assert result.exit_code == 2 and "--detection-outlines" in result.output
+    assert "--detection-outlines" in run("map", "--help").output
+
+
+def test_terrain_is_named_in_the_map(tmp_path):
+    rasterio = pytest.importorskip("rasterio")
+    import numpy as np
+    from affine import Affine
+
+    # A flat DEM at 0 m covering only the west half of the envelope: terrain hides nothing,
+    # and half of the envelope lies outside the DEM.
+    dem = tmp_path / "west-half.tif"
+    step = 1 / 600
+    with rasterio.open(dem, "w", driver="GTiff", width=int(2 / step), height=int(2 / step),
+                       count=1, dtype="float32", crs="EPSG:4326",
+                       transform=Affine(step, 0, 25.56, 0, -step, 54.9)) as ds:
+        ds.write(np.zeros((int(2 / step), int(2 / step)), dtype="float32"), 1)
+    path = write_scenario(tmp_path / "t.toml", sites=(("A", "Tor-M2", 27.56, 53.90),))
+    text = path.read_text(encoding="utf-8")
+    path.write_text(f'terrain = "{dem.name}"\n' + text, encoding="utf-8")
+    res = analyze(Scenario.from_file(path))
+    data = map_data(res)
+    assert data["meta"]["terrain"]["dem"] == res.dem and dem.name in res.dem
+    assert f"terrain masked ({res.dem})" in data["meta"]["subtitle"]
+    assert data["meta"]["altitude_reference"] == "above the ground under the target"
+    site = data["altitudes"][0]["sites"][0]
+    assert site["terrain_masked_fraction"] == pytest.approx(0.0, abs=0.005)
+    assert site["outside_dem_fraction"] == pytest.approx(0.5, abs=0.02)
+    assert data["altitudes"][0]["terrain_masked_fraction"] == pytest.approx(0.0, abs=0.005)
+
+
+def test_no_negative_zero_in_rendered_differences(r21):
+    """A change under half the last shown digit prints as zero, unsigned (issue 10, item 7)."""
+    from adcov.analysis import compare
+    from adcov.render import tables
+
+    table = compare(r21, r21)  # every difference is zero, some by float noise
+    for text in (tables.to_markdown(table), tables.to_csv(table), tables.to_json({"z": table})):
+        assert not re.search(r"-0(\.0+)?(?![\d.])", text), text[:200]

@@ -36,8 +36,8 @@ from ..formats import EXPORT, extensions, format_for_path
 from ..geodesy import ellipsoidal_area_km2
 from ..projection import round_coordinates
 from ..sitesfile import property_columns
-from .records import assumptions_summary, site_record
-from .style import family
+from .records import assumptions_summary, opening_altitude_index, site_record
+from .style import ROLE_COLORS, family
 
 __all__ = ["LAYERS", "to_kmz", "layers", "to_geojson", "to_kml", "write"]
 
@@ -214,12 +214,6 @@ def _style_id(text: str) -> str:
     return "fam-" + "".join(c if c.isalnum() else "-" for c in text)
 
 
-def _opening_altitude(altitudes) -> int:
-    """The altitude a rendering opens on: the one closest to 1 km (on a log scale), low enough
-    for the horizon to matter, high enough for most systems to reach."""
-    return int(np.argmin([abs(np.log10(max(a, 1.0)) - 3.0) for a in altitudes]))
-
-
 def to_kml(result, *, three_d: bool = False) -> str:
     """KML 2.2 for Google Earth: sites, then the altitudes as a radio folder (one altitude
     shown at a time, the one nearest 1 km on opening), each with a folder per system, the
@@ -244,13 +238,18 @@ def to_kml(result, *, three_d: bool = False) -> str:
     doc = _sub(root, "Document")
     _sub(doc, "name", sc.name)
     _sub(doc, "description", html.escape(" ".join(
-        p for p in (assumptions_summary(sc), sc.description) if p)))
+        p for p in (assumptions_summary(sc, result.dem), sc.description) if p)))
     for fam, color in sorted(set(zip(lay["sites"].family, lay["sites"].color))):
         _style(doc, _style_id(fam), _kml_color(color, 0.9), _kml_color(color, 0.15))
-    _style(doc, "union", _kml_color("#08306b", 0.9), None, width=2.5)
-    _style(doc, "gap", _kml_color("#b3005e", 0.9), _kml_color("#ff2d95", 0.45), width=2)
-    _style(doc, "depth", _kml_color("#2171b5", 0.0), _kml_color("#2171b5", 0.3))
-    _style(doc, "zone", _kml_color("#333333", 0.9), None, width=1)
+    # The map's colours for the map's meanings (render/style.py).
+    _style(doc, "union", _kml_color(ROLE_COLORS["union"], 0.9), None, width=2.5)
+    _style(doc, "gap", _kml_color(ROLE_COLORS["gap"], 0.9), _kml_color(ROLE_COLORS["gap"], 0.4),
+           width=2)
+    _style(doc, "dead-zone", _kml_color(ROLE_COLORS["dead_zone"], 0.9),
+           _kml_color(ROLE_COLORS["dead_zone"], 0.4), width=2)
+    _style(doc, "depth", _kml_color(ROLE_COLORS["depth2"], 0.0),
+           _kml_color(ROLE_COLORS["depth2"], 0.4))
+    _style(doc, "zone", _kml_color(ROLE_COLORS["region"], 0.9), None, width=1)
     radio = _sub(doc, "Style", id="one-at-a-time")
     _sub(_sub(radio, "ListStyle"), "listItemType", "radioFolder")
 
@@ -277,7 +276,7 @@ def to_kml(result, *, three_d: bool = False) -> str:
     by_alt = _sub(doc, "Folder")
     _sub(by_alt, "name", "Coverage by target altitude (one at a time)")
     _sub(by_alt, "styleUrl", "#one-at-a-time")
-    shown = _opening_altitude(sc.altitudes_m)
+    shown = opening_altitude_index(sc.altitudes_m)
     for a_index, altitude in enumerate(sc.altitudes_m):
         height = altitude if three_d else None
         af = _sub(by_alt, "Folder")
@@ -314,8 +313,10 @@ def to_kml(result, *, three_d: bool = False) -> str:
             _sub(gf, "name", "Gaps")
             for rec, geom in zip(gp.to_dict("records"), gp.geometry):
                 pm = _sub(gf, "Placemark")
-                _sub(pm, "name", f"Gap {rec['rank']}: {rec['area_km2']:.0f} km2")
-                _sub(pm, "styleUrl", "#gap")
+                dead = rec.get("kind") == "dead_zone"
+                _sub(pm, "name", f"{'Dead zone' if dead else 'Gap'} {rec['rank']}: "
+                                 f"{rec['area_km2']:.0f} km2")
+                _sub(pm, "styleUrl", "#dead-zone" if dead else "#gap")
                 _kml_geometry(pm, geom, height)
 
     zf = _sub(doc, "Folder")

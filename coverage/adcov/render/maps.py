@@ -11,6 +11,7 @@ so that it cannot close its ``<script>`` element.
 from __future__ import annotations
 
 import base64
+import csv
 import html
 import json
 import re
@@ -19,19 +20,23 @@ from importlib import resources
 
 import numpy as np
 import shapely
+import shapely.ops
 
+from .._paths import data_path
 from ..borders import country_geometry
 from ..errors import InputError
 from ..geodesy import wrap_longitude
 from ..projection import area_km2, laea_to_lonlat, near_longitude, round_coordinates
 from ..regions import country_bbox, country_codes, country_name
 from ..stats import compare_zone_tables
-from .records import assumptions_summary, site_record
-from .style import SECTOR_COLORS, TILES, badge_label, family, family_color
+from .records import assumptions_summary, opening_altitude_index, site_record
+from .style import ROLE_COLORS, TILES, badge_label, family, family_palette, sector_color
 
 __all__ = ["build_map", "map_html", "map_data"]
 
 _DECIMALS = 5  # about 1 m
+#: Credit for the city names (GeoNames, CC BY 4.0), shown wherever the map draws them.
+PLACES_ATTRIBUTION = "Places: GeoNames (CC BY 4.0), Natural Earth"
 
 
 # ------------------------------------------------------------------------------ assets
@@ -79,9 +84,20 @@ def _fc(features) -> dict:
     return {"type": "FeatureCollection", "features": [f for f in features if f is not None]}
 
 
-def _countries(zones, bounds) -> dict:
-    """Countries whose bounding box meets the map's extent; the region at full detail."""
+def _box(bounds) -> list:
+    """Leaflet's [[south, west], [north, east]] of shapely (x0, y0, x1, y1) bounds."""
+    x0, y0, x1, y1 = (float(v) for v in bounds)
+    return [[round(y0, 4), round(x0, 4)], [round(y1, 4), round(x1, 4)]]
+
+
+def _countries(zones, bounds, near, close) -> dict:
+    """Countries whose bounding box meets the map's extent, the region at full detail; each
+    with candidate points for its name (``labels``, best first; the map takes the first where
+    the name meets nothing else): Natural Earth's label point if it lies in ``near``, then
+    the middle of the country's part in ``close`` (next to the region, always in view), then
+    of its part in ``near`` (boxes as x0, y0, x1, y1)."""
     x0, y0, x1, y1 = bounds
+    points = _label_points()
     feats = []
     for code in country_codes():
         bx0, by0, bx1, by1 = country_bbox(code)
@@ -97,10 +113,59 @@ def _countries(zones, bounds) -> dict:
                 continue
         role = "region" if code == zones.region else (
             "neighbour" if code in zones.neighbour_geoms else "other")
-        feats.append(_feature(geom, {"iso3": code, "name": country_name(code), "role": role}))
+        props = {"iso3": code, "name": country_name(code), "role": role}
+        labels = _label_candidates(geom, points.get(code), zones.lon0, near, close)
+        if labels:
+            props["labels"] = labels
+        feats.append(_feature(geom, props))
     # The region last, so that it is drawn on top.
     feats.sort(key=lambda f: f is not None and f["properties"]["role"] == "region")
     return _fc(feats)
+
+
+def _label_candidates(geom, point, lon0, near, close) -> list:
+    out = []
+    x0, y0, x1, y1 = near
+    if point is not None:
+        lon, lat = float(wrap_longitude(point[0], lon0)), point[1]
+        if x0 <= lon <= x1 and y0 <= lat <= y1 and geom.intersects(shapely.Point(lon, lat)):
+            out.append([round(lat, 3), round(lon, 3)])
+    for box in (close, near):
+        part = shapely.clip_by_rect(geom, *box)
+        parts = [p for p in shapely.get_parts(part) if p.geom_type == "Polygon" and p.area > 0.05]
+        if parts:
+            p = shapely.ops.polylabel(max(parts, key=lambda q: q.area), tolerance=0.02)
+            cand = [round(p.y, 3), round(p.x, 3)]
+            if cand not in out:
+                out.append(cand)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _label_points() -> dict:
+    with open(data_path("places", "countries.csv"), encoding="utf-8", newline="") as fh:
+        return {r["iso3"]: (float(r["lon"]), float(r["lat"])) for r in csv.DictReader(fh)}
+
+
+@lru_cache(maxsize=1)
+def _all_cities() -> tuple:
+    with open(data_path("places", "cities.csv"), encoding="utf-8", newline="") as fh:
+        return tuple((r["name"], r["iso3"], float(r["lon"]), float(r["lat"]),
+                      int(r["population"]), r["capital"] == "1") for r in csv.DictReader(fh))
+
+
+def _cities(bounds, lon0, limit: int = 60) -> list:
+    """The ``limit`` most important cities inside ``bounds``: capitals first, then by falling
+    population (the map shows those whose names do not collide with anything drawn)."""
+    x0, y0, x1, y1 = bounds
+    out = []
+    for name, iso3, lon, lat, pop, capital in _all_cities():
+        lon = float(wrap_longitude(lon, lon0))
+        if x0 <= lon <= x1 and y0 <= lat <= y1:
+            out.append({"name": name, "iso3": iso3, "lat": lat, "lon": round(lon, 3),
+                        "population": pop, "capital": capital})
+    out.sort(key=lambda c: (not c["capital"], -c["population"], c["name"]))
+    return out[:limit]
 
 
 def _table_rows(zones_df, altitude, delta=None) -> list:
@@ -118,23 +183,96 @@ def _table_rows(zones_df, altitude, delta=None) -> list:
     return rows
 
 
-def _site_records(result, st) -> list:
+def _site_records(result, st, colors) -> list:
     lon0 = result.region_zones.lon0
     recs = []
     for site, env in zip(result.scenario.sites, st.envelopes):
         rec = site_record(site)
-        rec.update(lon=wrap_longitude(site.lon, lon0), short=badge_label(site.system),
+        rec.update(lon=float(wrap_longitude(site.lon, lon0)), short=badge_label(site.system),
+                   color=colors[rec["family"]],
                    limited_by=str(env.limited_by), outer_km=env.outer_km, inner_km=env.inner_km,
                    horizon_km=env.horizon_km, empty=env.empty,
                    sources=site.system.source_lines(),
+                   terrain_masked_fraction=env.terrain_masked_fraction,
+                   outside_dem_fraction=env.outside_dem_fraction,
                    # Pairs, not an object: JavaScript would list numeric-looking names first.
                    properties=[[k, v] for k, v in site.properties.items()])
         recs.append(rec)
     return recs
 
 
-def map_data(result, compare=None) -> dict:
-    """Everything the map script draws, as plain data (lon/lat, rounded)."""
+_SUFFIX = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _markers(sites, lon0, colors) -> list:
+    """One marker per place: sites at the same position (to about 1 m) share it, so that every
+    envelope there is reachable from one popup. ``sites`` are indices into each altitude's
+    ``sites``; ``label`` is the name the badge shows: the common name of the sites there
+    without their trailing "(...)" when they share one ("Luninets" for "Luninets (40N6)" and
+    "Luninets (48N6DM)"), else their names joined."""
+    groups = {}
+    for i, site in enumerate(sites):
+        key = (round(site.lat, _DECIMALS), round(float(wrap_longitude(site.lon, lon0)), _DECIMALS))
+        groups.setdefault(key, []).append(i)
+    out = []
+    for (lat, lon), idx in groups.items():
+        names = [sites[i].name for i in idx]
+        stems = list(dict.fromkeys(_SUFFIX.sub("", n) or n for n in names))
+        label = names[0] if len(idx) == 1 else (stems[0] if len(stems) == 1
+                                                else " / ".join(dict.fromkeys(names)))
+        fams = list(dict.fromkeys(family(sites[i].system) for i in idx))
+        out.append({"lat": lat, "lon": lon, "sites": idx, "label": label,
+                    "families": [[f, colors[f]] for f in fams]})
+    return out
+
+
+def _titles(result, compare) -> tuple[str, str]:
+    """The map's title and the line under it. A comparison is named by both sides, reference
+    first: their labels ("belarus-2021 vs belarus-2023", "belarus-2021 vs belarus-2021+Mozyr"
+    for a what-if), else their names where the labels coincide (two files of one name in
+    different folders); the line under it gives the full names, or says what B adds."""
+    sc = result.scenario
+    if compare is None:
+        return sc.name, ""
+    a = compare.scenario
+    if a.label != sc.label:
+        title = f"{a.label} vs {sc.label}"
+    elif a.name != sc.name:
+        title = f"{a.name} vs {sc.name}"
+    else:
+        title = f"{a.label} (A) vs {sc.label} (B)"
+    if a.name != sc.name:
+        names = f"A: {a.name}; B: {sc.name}"
+    elif sc.variant and sc.variant != a.variant:
+        names = f"A: {a.name}; B: the same + {sc.variant}"
+    else:
+        names = f"A and B: {sc.name}"
+    return title, names
+
+
+def _terrain_share(envs, polys) -> float | None:
+    """The share of the envelopes' smooth-Earth area that terrain hides, at one altitude: each
+    masked envelope keeps ``1 - f`` of its smooth-Earth area, so that area is its polygon's
+    area over ``1 - f`` (an envelope hidden whole, f = 1, counts as nothing it could not
+    have)."""
+    smooth = hidden = 0.0
+    for e, p in zip(envs, polys):
+        f = e.terrain_masked_fraction
+        if f is None or f >= 0.999 or p.is_empty:
+            continue
+        s = float(p.area) / (1.0 - f)
+        smooth += s
+        hidden += s * f
+    return hidden / smooth if smooth > 0 else None
+
+
+def map_data(result, compare=None, *, detection=None) -> dict:
+    """Everything the map script draws, as plain data (lon/lat, rounded).
+
+    ``compare``: the reference result of a comparison (see :func:`build_map`); ``detection``:
+    a result of the same scenario in detection mode, whose envelopes are drawn as outlines
+    beside this result's.
+    """
     z = result.region_zones
     sc = result.scenario
 
@@ -143,11 +281,8 @@ def map_data(result, compare=None) -> dict:
         # in one piece on the web map.
         return laea_to_lonlat(g, z.lon0, z.lat0, split=False)
 
-    all_geoms = [z.region_geom] + [g for st in result.altitude_stats for g in st.polygons
-                                   if not g.is_empty]
-    bx0, by0, bx1, by1 = shapely.total_bounds(np.array([ll(g) for g in all_geoms], dtype=object))
-    # Context countries well beyond the coverage, so that no clipped edge shows on screen.
-    view = (bx0 - 8.0, max(by0 - 5.0, -90.0), bx1 + 8.0, min(by1 + 5.0, 90.0))
+    region_ll = ll(z.region_geom)
+    region_bounds = shapely.bounds(region_ll)
 
     delta = None
     if compare is not None:
@@ -156,43 +291,66 @@ def map_data(result, compare=None) -> dict:
         diff = cmp[cmp.scenario.str.contains(" - ", regex=False)]
         delta = {(r.altitude_m, r.zone): float(r.covered_fraction) for r in diff.itertuples()}
 
+    families = [family(s.system) for s in sc.sites]
+    colors = family_palette(families)
     sector_names = list(z.sector_zones)
-    sector_color = {k: SECTOR_COLORS[i % len(SECTOR_COLORS)] for i, k in enumerate(sector_names)}
+    sector_col = {k: sector_color(i) for i, k in enumerate(sector_names)}
     sectors, borders, labels = [], [], []
     for k, g in z.sector_zones.items():
-        sectors.append(_feature(ll(g), {"name": k, "color": sector_color[k],
+        sectors.append(_feature(ll(g), {"name": k, "color": sector_col[k],
                                         "neighbours": list(z.sectors[k])}))
         p = ll(shapely.point_on_surface(g))
         labels.append({"name": k, "lon": p.x, "lat": p.y})
     for k, g in z.border_lines.items():
-        borders.append(_feature(ll(g), {"name": k, "color": sector_color.get(k, "#555")}))
+        borders.append(_feature(ll(g), {"name": k, "color": sector_col.get(k, ROLE_COLORS["region"])}))
 
     altitudes = []
-    families = {}
+    all_bounds = [region_bounds]
     for st in result.altitude_stats:
-        env_feats = []
+        env_feats, alt_bounds = [], [region_bounds]
         for site, env, poly in zip(sc.sites, st.envelopes, st.polygons):
             if poly.is_empty:
                 continue
             fam = family(site.system)
-            families[fam] = family_color(fam)
-            env_feats.append(_feature(ll(poly), {
-                "site": env.site, "system": env.system, "limited_by": env.limited_by,
-                "outer_km": round(env.outer_km, 2), "inner_km": round(env.inner_km, 2),
-                "color": family_color(fam)}))
+            poly_ll = ll(poly)
+            alt_bounds.append(shapely.bounds(poly_ll))
+            env_feats.append(_feature(poly_ll, {
+                "site": env.site, "system": env.system, "family": fam,
+                "limited_by": str(env.limited_by), "outer_km": round(env.outer_km, 2),
+                "inner_km": round(env.inner_km, 2), "color": colors[fam]}))
         gaps = [_feature(ll(p), {"zone": z.region, "area_km2": round(area_km2(p), 1),
                                  "kind": kind})
                 for p, kind in zip(st.gaps.get(z.region, ()), st.gap_kinds.get(z.region, ()))]
+        b = np.array(alt_bounds)
+        box = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+        all_bounds.append(box)
         entry = {
             "altitude_m": st.altitude_m,
+            "bounds": _box(box),
             "envelopes": _fc(env_feats),
             "union": _fc([_feature(ll(st.layer(1)), {})]),
             "depth2": _fc([_feature(ll(st.layer(2)), {})]),
             "depth3": _fc([_feature(ll(st.layer(3)), {})]),
             "gaps": _fc(gaps),
-            "sites": _site_records(result, st),
+            "sites": _site_records(result, st, colors),
             "table": _table_rows(result.zones, st.altitude_m, delta),
         }
+        if result.dem:
+            entry["terrain_masked_fraction"] = _terrain_share(st.envelopes, st.polygons)
+        if detection is not None:
+            det = next((o for o in detection.altitude_stats if o.altitude_m == st.altitude_m),
+                       None)
+            feats = []
+            for site, env, poly in zip(detection.scenario.sites, det.envelopes if det else (),
+                                       det.polygons if det else ()):
+                if poly.is_empty:
+                    continue
+                fam = family(site.system)
+                feats.append(_feature(ll(poly), {
+                    "site": env.site, "system": env.system, "family": fam,
+                    "limited_by": str(env.limited_by), "outer_km": round(env.outer_km, 2),
+                    "color": colors.get(fam) or family_palette([fam])[fam]}))
+            entry["detection"] = _fc(feats)
         if compare is not None:
             other = next((o for o in compare.altitude_stats if o.altitude_m == st.altitude_m), None)
             mine = st.layer(1)
@@ -205,32 +363,51 @@ def map_data(result, compare=None) -> dict:
                                  for p in shapely.get_parts(lost) if p.area > 1e6])
         altitudes.append(entry)
 
-    title = sc.name if compare is None else f"{sc.name} vs {compare.scenario.name}"
+    b = np.array(all_bounds)
+    bx0, by0, bx1, by1 = b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()
+    # Context countries well beyond the coverage, so that no clipped edge shows on screen;
+    # names of countries and cities near it.
+    view = (bx0 - 8.0, max(by0 - 5.0, -90.0), bx1 + 8.0, min(by1 + 5.0, 90.0))
+    near = (bx0 - 3.0, max(by0 - 2.0, -90.0), bx1 + 3.0, min(by1 + 2.0, 90.0))
+    rx0, ry0, rx1, ry1 = region_bounds
+    close = (rx0 - 2.5, max(ry0 - 1.5, -90.0), rx1 + 2.5, min(ry1 + 1.5, 90.0))
+
+    title, names = _titles(result, compare)
     meta = {
         "title": title,
-        "subtitle": assumptions_summary(sc),
-        "assumptions": "Envelope = min(missile slant range, radar horizon) outside the dead zone; "
-                       "empty above the ceiling or below the floor.",
-        "bounds": [[float(by0), float(bx0)], [float(by1), float(bx1)]],
-        "initial_index": _initial_index(sc.altitudes_m),
+        "names": names,
+        "subtitle": assumptions_summary(sc, result.dem),
+        "assumptions": result.assumptions["envelope"],
+        "mode": sc.mode,
+        "terrain": None if not result.dem else {
+            "dem": result.dem, "altitude_reference": sc.altitude_reference or "agl"},
+        "altitude_reference": ("above the ground under the target" if result.dem and
+                               (sc.altitude_reference or "agl") == "agl" else
+                               "above sea level" if result.dem else "above the radars' ground"),
+        "bounds": _box((bx0, by0, bx1, by1)),
+        "region_bounds": _box(region_bounds),
+        "region_name": country_name(z.region),
+        "initial_index": opening_altitude_index(sc.altitudes_m),
         "min_gap_km2": sc.min_gap_km2,
+        "places_attribution": PLACES_ATTRIBUTION,
     }
     data = {
         "meta": meta,
-        "countries": _countries(z, view),
+        "colors": dict(ROLE_COLORS),
+        "countries": _countries(z, view, near, close),
+        "cities": _cities(near, z.lon0),
         "sectors": _fc(sectors), "borders": _fc(borders), "sector_labels": labels,
         "altitudes": altitudes,
-        "legend": [{"family": k, "color": v} for k, v in sorted(families.items())],
-        "compare": None if compare is None else {"label_a": compare.scenario.label,
-                                                  "label_b": sc.label},
+        "markers": _markers(sc.sites, z.lon0, colors),
+        "legend": [{"family": k, "color": v} for k, v in colors.items()],
+        "sector_legend": [{"name": k, "color": sector_col[k], "neighbours": list(z.sectors[k])}
+                          for k in sector_names],
+        "detection": detection is not None,
+        "compare": None if compare is None else {
+            "label_a": compare.scenario.label, "label_b": sc.label,
+            "name_a": compare.scenario.name, "name_b": sc.name},
     }
     return data
-
-
-def _initial_index(altitudes) -> int:
-    # Open on the altitude closest to 1 km: low enough for the horizon to matter, high enough
-    # for most systems to reach.
-    return int(np.argmin([abs(np.log10(max(a, 1.0)) - 3.0) for a in altitudes]))
 
 
 def _script_json(data) -> str:
@@ -240,7 +417,7 @@ def _script_json(data) -> str:
 
 
 # ------------------------------------------------------------------------------ the map
-def build_map(result, *, tiles: str = "osm", compare=None):
+def build_map(result, *, tiles: str = "osm", compare=None, detection=None):
     """A folium map of a result, self-contained (Leaflet and all code inlined).
 
     Parameters
@@ -252,7 +429,12 @@ def build_map(result, *, tiles: str = "osm", compare=None):
     compare : Result, optional
         Another result of the same region: the map then shows, per altitude, the area this
         result covers and ``compare`` does not ("gained") and the reverse ("lost"), with the
-        change in each zone's coverage in the panel.
+        change in each zone's coverage in the panel. Envelopes are then drawn as outlines,
+        so that the only fills are gained and lost.
+    detection : Result, optional
+        The same scenario analysed in detection mode (``replace(scenario, mode="detection")``):
+        its radar detection envelopes are drawn as dashed outlines beside this result's
+        engagement envelopes, as a layer of their own.
 
     Returns
     -------
@@ -282,7 +464,11 @@ def build_map(result, *, tiles: str = "osm", compare=None):
             super().__init__()
             self.text = text
 
-    data = map_data(result, compare)
+    if detection is not None and (detection.scenario.region != result.scenario.region
+                                  or detection.scenario.mode != "detection"):
+        raise InputError("detection outlines need the same region analysed in detection mode",
+                         entry="detection", value=detection.scenario.label)
+    data = map_data(result, compare, detection=detection)
     m = folium.Map(location=None, tiles=None, control_scale=True, prefer_canvas=False,
                    zoom_control=True)
     m._id = "adcov"
@@ -317,6 +503,7 @@ def build_map(result, *, tiles: str = "osm", compare=None):
     return m
 
 
-def map_html(result, *, tiles: str = "osm", compare=None) -> str:
-    """The map as one self-contained HTML document."""
-    return build_map(result, tiles=tiles, compare=compare).get_root().render()
+def map_html(result, *, tiles: str = "osm", compare=None, detection=None) -> str:
+    """The map as one self-contained HTML document (arguments as :func:`build_map`)."""
+    return build_map(result, tiles=tiles, compare=compare,
+                     detection=detection).get_root().render()

@@ -6,9 +6,11 @@ words; they take them from here.
 
 from __future__ import annotations
 
+import math
+
 from .style import family, family_color
 
-__all__ = ["SITE_FIELDS", "site_record", "assumptions_summary"]
+__all__ = ["SITE_FIELDS", "site_record", "assumptions_summary", "opening_altitude_index"]
 
 #: The fields of :func:`site_record`, in order.
 SITE_FIELDS = ("name", "system", "system_name", "family", "color", "lon", "lat",
@@ -37,8 +39,46 @@ def site_record(site) -> dict:
     }
 
 
-def assumptions_summary(scenario) -> str:
-    """One sentence on what every figure rests on, for map panels and file descriptions."""
-    return ("Notional, public-source approximation; smooth Earth (no terrain), 4/3-Earth radar "
-            f"horizon (k = {scenario.k_factor:.4g}), target altitude above the radar's ground. "
+def assumptions_summary(scenario, dem: str | None = None) -> str:
+    """One sentence on what every figure rests on, for map panels and file descriptions.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    dem : str, optional
+        The DEM that masked the envelopes (``Result.dem``); None for a smooth Earth.
+
+    Examples
+    --------
+    >>> from adcov import Scenario
+    >>> text = assumptions_summary(Scenario.builtin("belarus-2021"))
+    >>> "missile engagement envelopes; smooth Earth (no terrain)" in text
+    True
+    """
+    mode = ("radar detection envelopes" if getattr(scenario, "mode", "engagement") == "detection"
+            else "missile engagement envelopes")
+    k = f"4/3-Earth radar horizon (k = {scenario.k_factor:.4g})"
+    if dem:
+        ref = getattr(scenario, "altitude_reference", None) or "agl"
+        where = ("above the ground under the target" if ref == "agl"
+                 else "above sea level (the DEM's datum)")
+        ground = f"terrain masked ({dem}), {k}, target altitude {where}"
+    else:
+        ground = f"smooth Earth (no terrain), {k}, target altitude above the radar's ground"
+    return (f"Notional, public-source approximation; {mode}; {ground}. "
             "Depth counts envelopes.")
+
+
+def opening_altitude_index(altitudes) -> int:
+    """Which altitude a rendering (map, KML) shows first: the one closest to 1 km on a log
+    scale, low enough for the radar horizon to matter, high enough for most systems to reach.
+
+    Examples
+    --------
+    >>> opening_altitude_index([50, 300, 1000, 5000])
+    2
+    >>> opening_altitude_index([20000, 100])   # |log 20| > |log 0.1|
+    1
+    """
+    return min(range(len(altitudes)),
+               key=lambda i: abs(math.log10(max(float(altitudes[i]), 1.0)) - 3.0))
