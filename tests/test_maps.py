@@ -469,6 +469,21 @@ def test_detection_outlines_data(r23):
         map_html(r23, detection=r23)
 
 
+def test_result_map_draws_detection_outlines(r23):
+    """``Result.map(detection=True)`` analyses the scenario in detection mode itself."""
+    html = r23.map(tiles="none", detection=True).get_root().render()
+    data = json.loads(data_block(html))
+    assert data["detection"] is True
+    n = [len(a["detection"]["features"]) for a in data["altitudes"]]
+    assert n == [sum(not e.empty for e in envelopes(r23.scenario.sites, a["altitude_m"],
+                                                    k_factor=r23.scenario.k_factor,
+                                                    mode="detection"))
+                 for a in data["altitudes"]]
+    assert "detection" not in json.loads(data_block(
+        r23.map(tiles="none").get_root().render())) or not json.loads(data_block(
+            r23.map(tiles="none").get_root().render()))["detection"]
+
+
 def test_cli_map_detection_outlines(tmp_path):
     path = write_scenario(tmp_path / "s.toml")
     out = tmp_path / "m.html"

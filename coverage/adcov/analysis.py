@@ -424,15 +424,22 @@ class Result:
         return gpd.GeoDataFrame(recs, geometry=list(self._to_wgs84(geoms)), crs="EPSG:4326")
 
     # ------------------------------------------------------------------ renderings
-    def map(self, *, tiles: str = "osm", compare: "Result | None" = None):
+    def map(self, *, tiles: str = "osm", compare: "Result | None" = None,
+            detection: "Result | bool | None" = None):
         """Interactive folium map (self-contained; displays inline in Jupyter).
 
         With ``compare``, the map shows what this result covers that ``compare`` does not
-        ("gained") and the reverse ("lost"). See :func:`adcov.render.maps.build_map`.
+        ("gained") and the reverse ("lost"). With ``detection=True`` (or a detection-mode
+        result of the same scenario) the radars' detection envelopes are drawn as dashed
+        outlines beside the engagement envelopes. See :func:`adcov.render.maps.build_map`.
         """
+        from dataclasses import replace
+
         from .render.maps import build_map
 
-        return build_map(self, tiles=tiles, compare=compare)
+        if detection is True:
+            detection = analyze(replace(self.scenario, mode="detection"), cell_m=self.cell_m)
+        return build_map(self, tiles=tiles, compare=compare, detection=detection or None)
 
     def profile(self, *, points: int = 30, altitudes_m=None):
         """Covered fraction against target altitude for the region and each sector, computed
