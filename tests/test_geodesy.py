@@ -324,3 +324,25 @@ def test_laea_round_trip_and_equal_area():
     assert_allclose(projected.area, geod_area, rtol=1e-6)
     back = projection.from_laea(projected, 27.5, 53.5)
     assert_allclose(shapely.get_coordinates(back), shapely.get_coordinates(cell), atol=1e-9)
+
+
+@pytest.mark.parametrize("lon0, lat0", [(28.0, 53.5), (-170.0, 65.0), (179.5, -10.0),
+                                        (0.0, 89.0)])
+def test_laea_pipeline_equals_the_crs_transformation(lon0, lat0):
+    """The LAEA transformers are built as PROJ pipelines (fast); they must give what pyproj
+    builds from the two CRSs, to the bit, both ways."""
+    import numpy as np
+    from pyproj import Transformer
+
+    from adcov.projection import laea_crs, laea_xy_to_lonlat, lonlat_to_laea_xy
+
+    rng = np.random.default_rng(1)
+    lon = rng.uniform(lon0 - 20, lon0 + 20, 2000)
+    lat = np.clip(rng.uniform(lat0 - 15, lat0 + 15, 2000), -89.9, 89.9)
+    crs = laea_crs(lon0, lat0)
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    assert np.array_equal(np.column_stack(lonlat_to_laea_xy(lon, lat, lon0, lat0)),
+                          np.column_stack([x, y]))
+    back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(x, y)
+    assert np.array_equal(np.column_stack(laea_xy_to_lonlat(x, y, lon0, lat0)),
+                          np.column_stack(back))
