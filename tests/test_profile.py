@@ -661,3 +661,96 @@ def test_cli_profile_keeps_altitudes_outside_the_grid(one_site, tmp_path):
     alts = sorted({float(r["altitude_m"]) for r in rows})
     assert alts[:2] == [0.0, 5.0] and alts[-1] == 30480.0
     assert {10.0, 27000.0, 27001.0} <= set(alts)
+
+
+# --------------------------------------------------------------------------- radars and detection
+RADAR_SCENARIO = """\
+name = "radar and S-300PS"
+region = "BLR"
+altitudes_m = [300, 5000]
+
+[[sites]]
+name = "Radar"
+system = "Protivnik-GE"
+lon = 27.56
+lat = 53.90
+
+[[sites]]
+name = "Missiles"
+system = "S-300PS"
+lon = 26.53
+lat = 54.09
+"""
+
+
+@pytest.fixture()
+def radar_file(tmp_path):
+    p = tmp_path / "radar.toml"
+    p.write_text(RADAR_SCENARIO, encoding="utf-8")
+    return p
+
+
+def test_a_surveillance_radar_in_engagement_mode_has_no_crossover_nor_envelope(radar_file):
+    """A radar (kind radar: no missile, max_range_km None) has no engagement envelope: no
+    crossover row, no ceiling in the altitudes, and it is empty at every profile altitude."""
+    sc = Scenario.from_file(radar_file)
+    radar, missiles = sc.sites
+    assert radar.system.kind == "radar" and radar.system.max_range_km is None
+    table = crossovers(sc)
+    assert list(table["system"]) == ["S-300PS"]
+    want = hand_crossover(missiles.system.max_range_km, missiles.effective_antenna_height_m,
+                          missiles.lat, top=missiles.system.max_altitude_m)
+    assert table["crossover_altitude_m"].iloc[0] == pytest.approx(want, abs=0.01)
+    alts = profile_altitudes(sc, points=12)
+    assert alts[0] == 10.0 and alts[-1] == missiles.system.max_altitude_m
+    prof = altitude_profile(sc, points=12)
+    assert (prof["n_empty"] >= 1).all()
+    for alt, rows in prof.groupby("altitude_m"):
+        want = hand_regime(missiles.system, missiles.effective_antenna_height_m, alt,
+                           missiles.lat)
+        n = {k: int(rows[f"n_{k}"].iloc[0]) for k in ("range", "horizon", "empty")}
+        assert n[want] == 1 + (want == "empty"), (alt, n)
+
+
+def test_detection_mode_crossovers_and_profile_by_hand(radar_file):
+    """In detection mode the slant range is the detection range, from the search radar's
+    height, with no missile ceiling: the crossover is the hand bisection with that range and
+    height and no top; the profile runs from 10 m to 30 km (no site has a ceiling), and each
+    site is horizon-limited below its crossover and range-limited above it."""
+    sc = dataclasses.replace(Scenario.from_file(radar_file), mode="detection")
+    by_system = {s.system.id: s for s in sc.sites}
+    table = crossovers(sc).set_index("system")
+    assert sorted(table.index) == sorted(by_system)
+    from adcov.models.detection import detection_antenna_height_m
+
+    for sid, s in by_system.items():
+        ha = detection_antenna_height_m(s)
+        want = hand_crossover(s.system.detection_range_km, ha, s.lat)
+        assert math.isfinite(want)
+        assert table.loc[sid, "antenna_height_m"] == ha
+        assert table.loc[sid, "crossover_altitude_m"] == pytest.approx(want, abs=0.01)
+    # Protivnik-GE: 400 km from a 10 m antenna turns range-limited near 8.8 km
+    assert table.loc["Protivnik-GE", "crossover_altitude_m"] == pytest.approx(8780.5, abs=1.0)
+    alts = profile_altitudes(sc, points=12)
+    assert alts[0] == 10.0 and alts[-1] == 30000.0
+    prof = altitude_profile(sc, points=12)
+    assert set(prof["altitude_m"]) == set(alts)
+    cross = sorted(table["crossover_altitude_m"])
+    for alt, rows in prof.groupby("altitude_m"):
+        n_range, n_horizon = int(rows["n_range"].iloc[0]), int(rows["n_horizon"].iloc[0])
+        assert n_range == sum(alt > c for c in cross), alt
+        assert n_horizon == sum(alt < c for c in cross), alt
+        assert int(rows["n_empty"].iloc[0]) == 0
+
+
+def test_cli_profile_of_radars_in_both_modes(radar_file, tmp_path):
+    for mode in ("engagement", "detection"):
+        out = tmp_path / f"{mode}.csv"
+        res = run("profile", radar_file, "--mode", mode, "-o", out, "--points", 25)
+        assert res.exit_code == 0, res.output
+        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+        assert rows and all(0.0 <= float(r["covered_fraction"]) <= 1.0 for r in rows)
+        png = tmp_path / f"{mode}.png"
+        res = run("profile", radar_file, "--mode", mode, "-o", png, "--points", 25)
+        assert res.exit_code == 0, res.output
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -5,13 +5,16 @@ synthetic DEMs written with rasterio into ``tmp_path`` (smooth 4/3 Earth, a stra
 plane in UTM coordinates, a linear pattern in an SRTM tile), raw bytes of the real SRTM tiles read
 with numpy, GDAL's own viewshed, and a brute-force line-of-sight engine written in this file.
 
-The real SRTM3 tiles around Minsk are read from ``../shared/terrain/`` when that folder exists;
-they are never copied into the project.
+The real SRTM3 tiles around Minsk are read from ``$ADCOV_SHARED_TERRAIN``, else
+``../shared/terrain/`` beside the repository, else ``/work/shared/terrain``, when one of them
+holds them; they are never copied into the project. The cross-check against GDAL also runs on a
+synthetic fractal DEM the test writes, so it runs wherever GDAL's tools are installed.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import subprocess
 import warnings
@@ -30,9 +33,24 @@ from conftest import A_M, E2, WGS84, gaussian_radius
 rasterio = pytest.importorskip("rasterio")
 from affine import Affine  # noqa: E402  (rasterio's dependency)
 
-SHARED_TERRAIN = Path(__file__).resolve().parents[2] / "shared" / "terrain"
 SRTM_FILES = ("N53E027.hgt.zip", "N53E028.hgt.zip")
-HAVE_SRTM = all((SHARED_TERRAIN / name).is_file() for name in SRTM_FILES)
+
+
+def shared_terrain_dir():
+    """The folder holding the real SRTM3 tiles: $ADCOV_SHARED_TERRAIN, else ``../shared/terrain``
+    next to the repository, else ``/work/shared/terrain``; None when none of them has both."""
+    env = os.environ.get("ADCOV_SHARED_TERRAIN")
+    candidates = [Path(env)] if env else []
+    candidates += [Path(__file__).resolve().parents[2] / "shared" / "terrain",
+                   Path("/work/shared/terrain")]
+    for folder in candidates:
+        if all((folder / name).is_file() for name in SRTM_FILES):
+            return folder
+    return None
+
+
+SHARED_TERRAIN = shared_terrain_dir() or Path("/nonexistent")
+HAVE_SRTM = shared_terrain_dir() is not None
 
 LON0, LAT0 = 27.5, 53.5
 K = 4.0 / 3.0
@@ -461,7 +479,8 @@ def test_first_tile_with_data_wins(tmp_path):
     assert DEM.open([b, a]).sample(27.0, 54.0) == 200.0
 
 
-@pytest.mark.skipif(not HAVE_SRTM, reason="needs ../shared/terrain/ (the SRTM3 tiles)")
+@pytest.mark.skipif(not HAVE_SRTM,
+                    reason="needs the SRTM3 tiles ($ADCOV_SHARED_TERRAIN or ../shared/terrain/)")
 @pytest.mark.parametrize("name, low, high", [("N53E027.hgt.zip", 142, 354),
                                              ("N53E028.hgt.zip", 134, 260)])
 def test_real_srtm_tile_matches_its_raw_bytes(name, low, high):
@@ -482,38 +501,55 @@ def test_real_srtm_tile_matches_its_raw_bytes(name, low, high):
 GDAL_TOOLS = all(shutil.which(t) for t in ("gdal_viewshed", "gdalbuildvrt", "gdalwarp"))
 GDAL_CELL_M = 60.0
 GDAL_RANGE_M = 40_000.0
+GDAL_MAST_M = 30.0
 THRESHOLDS_M = (0.0, 25.0, 100.0, 300.0)
+#: Width of the band around a target height in which GDAL's own error decides (see
+#: test_mvh_matches_gdal_viewshed). [m]
+GDAL_TOLERANCE_M = 5.0
+#: The sites of the cross-check: a synthetic fractal DEM the test writes (always run), and the
+#: real SRTM3 tiles around Minsk, in the middle of a tile and on the seam of the two (when the
+#: tiles are present).
+GDAL_CASES = {"fractal": (27.5, 53.5), "Minsk": (27.56, 53.90), "seam": (28.0, 53.5)}
 
 
 def _gdal(*args):
     subprocess.run(args, check=True, capture_output=True, text=True)
 
 
-@pytest.fixture(scope="module", params=[(27.56, 53.90), (28.0, 53.5)], ids=["Minsk", "seam"])
-def gdal_case(request, tmp_path_factory):
-    """GDAL's minimum target height above ground around a 30 m mast on the real SRTM tiles.
+def _aeqd(lon0, lat0):
+    return f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +ellps=WGS84 +units=m +no_defs"
 
-    GDAL's viewshed works in the raster's own grid and needs a projected CRS (its curvature
-    correction and maximum distance are in CRS units), so the mosaic is warped (bilinear) to an
-    azimuthal equidistant projection centred on the radar, 60 m cells with a cell centre on the
-    radar: distances from the centre are then geodesic distances and rays from it are straight
-    lines. ``-cc 0.75`` is 1/k for the 4/3 Earth; GDAL uses the ellipsoid's semi-major axis for
-    R, so our engine gets k' = (4/3) a / R_gauss to bend rays identically. Both engines then
-    read the same warped heights.
-    """
-    if not (HAVE_SRTM and GDAL_TOOLS):
-        pytest.skip("needs ../shared/terrain/ and GDAL's command-line tools")
-    lon0, lat0 = request.param
-    d = tmp_path_factory.mktemp("gdal")
-    vrt, dem_tif, out = d / "mosaic.vrt", d / "aeqd.tif", d / "mvh.tif"
-    _gdal("gdalbuildvrt", "-q", str(vrt), *(str(SHARED_TERRAIN / n) for n in SRTM_FILES))
+
+def _write_fractal_aeqd(path, lon0, lat0, half):
+    """A fractal DEM written straight in the azimuthal equidistant grid of the cross-check: 60 m
+    cells from -half to +half on both axes, heights 100-400 m in whole metres as in SRTM, with a
+    1/f^3.5 spectrum, which gives a median slope between neighbouring cells of about 1 degree
+    (the SRTM terrain around Minsk: 0.8 degree, 156-354 m)."""
+    n = round(2 * half / GDAL_CELL_M)
+    heights = fractal_heights(n, n, seed=11, beta=3.5).astype(np.float32)
+    return write_tif(path, heights, from_origin(-half, half, GDAL_CELL_M, GDAL_CELL_M),
+                     _aeqd(lon0, lat0))
+
+
+def _gdal_case(name, folder):
+    """GDAL's and our minimum target height above ground around a 30 m mast, at GDAL's cell
+    centres (see gdal_case)."""
+    lon0, lat0 = GDAL_CASES[name]
+    dem_tif, out = folder / "aeqd.tif", folder / "mvh.tif"
+    # Half-width of the grid: a whole number of cells plus a half, so that a cell centre lies
+    # on the radar (GDAL puts the observer at the centre of the cell holding -ox/-oy).
     half = (math.ceil((GDAL_RANGE_M + 500) / GDAL_CELL_M) + 0.5) * GDAL_CELL_M
-    _gdal("gdalwarp", "-q", "-t_srs",
-          f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +ellps=WGS84 +units=m +no_defs",
-          "-tr", str(GDAL_CELL_M), str(GDAL_CELL_M), "-te", *map(str, (-half, -half, half, half)),
-          "-r", "bilinear", "-dstnodata", "-32768", "-ot", "Float32", str(vrt), str(dem_tif))
-    _gdal("gdal_viewshed", "-q", "-om", "GROUND", "-cc", "0.75", "-oz", "30", "-ox", "0",
-          "-oy", "0", "-md", str(GDAL_RANGE_M), "-vv", "0", "-iv", "255", str(dem_tif), str(out))
+    if name == "fractal":
+        _write_fractal_aeqd(dem_tif, lon0, lat0, half)
+    else:
+        vrt = folder / "mosaic.vrt"
+        _gdal("gdalbuildvrt", "-q", str(vrt), *(str(SHARED_TERRAIN / n) for n in SRTM_FILES))
+        _gdal("gdalwarp", "-q", "-t_srs", _aeqd(lon0, lat0), "-tr", str(GDAL_CELL_M),
+              str(GDAL_CELL_M), "-te", *map(str, (-half, -half, half, half)), "-r", "bilinear",
+              "-dstnodata", "-32768", "-ot", "Float32", str(vrt), str(dem_tif))
+    _gdal("gdal_viewshed", "-q", "-om", "GROUND", "-cc", "0.75", "-oz", str(GDAL_MAST_M),
+          "-ox", "0", "-oy", "0", "-md", str(GDAL_RANGE_M), "-vv", "0", "-iv", "255",
+          str(dem_tif), str(out))
     with rasterio.open(out) as ds:
         gdal_mvh = ds.read(1)
         rows, cols = np.indices(gdal_mvh.shape)
@@ -530,7 +566,7 @@ def gdal_case(request, tmp_path_factory):
     # hold -32768 there), away from the radar's own cell.
     use = (dist > 500.0) & (dist < GDAL_RANGE_M - 100.0) & (ground_here > -1000.0)
     k_gdal = (1.0 / 0.75) * 6378137.0 / gaussian_radius(lat0)
-    field = mvh_field(DEM.open(dem_tif), lon0, lat0, antenna_height_m=30.0,
+    field = mvh_field(DEM.open(dem_tif), lon0, lat0, antenna_height_m=GDAL_MAST_M,
                       max_range_km=GDAL_RANGE_M / 1000.0, k_factor=k_gdal,
                       azimuth_step_deg=0.05, range_step_m=30.0)
     # Our field at each GDAL cell centre: nearest ray and range sample (looked up here).
@@ -539,37 +575,85 @@ def gdal_case(request, tmp_path_factory):
     ours = np.full(x.shape, np.nan)
     ours[use] = field.mvh_m[ia[use], jr[use]]
     use &= np.isfinite(ours)
-    return dict(lon0=lon0, lat0=lat0, field=field, ours=ours[use], gdal=gdal_mvh[use],
-                x=x[use], y=y[use], heights=heights, transform=dem_transform)
+    return dict(name=name, lon0=lon0, lat0=lat0, field=field, ours=ours[use],
+                gdal=gdal_mvh[use].astype(float), x=x[use], y=y[use], heights=heights,
+                transform=dem_transform)
 
 
-def test_mvh_matches_gdal_viewshed_on_real_terrain(gdal_case):
-    """The visible set (MVH <= h) of the two engines agrees on 96-100 % of the cells
-    (measured: Minsk 99.4 / 97.9 / 98.3 / 99.99 %, seam 99.4 / 96.0 / 99.85 / 100 % at
-    0 / 25 / 100 / 300 m; 0.9-1.4 million cells).
+@pytest.fixture(scope="module", params=list(GDAL_CASES))
+def gdal_case(request, tmp_path_factory):
+    """GDAL's minimum target height above ground around a 30 m mast, and ours at its cells.
 
-    Where they disagree GDAL is the one off: GDAL 3.6's viewshed interpolates each cell's line
-    of sight from its neighbours' (Wang et al. 2000), which drifts with distance, and the
-    brute-force line of sight below sides with our engine (99.1-100 % at every height, against
-    GDAL's 96.0-100 %; the median MVH is 0.2 m from it for ours, 0.8-1.5 m for GDAL's). So the
-    bar at 25 m, the height where most cells sit close to the threshold over this gentle
-    terrain, is 95 %; 98 % elsewhere.
+    GDAL's viewshed works in the raster's own grid and needs a projected CRS (its curvature
+    correction and maximum distance are in CRS units), so both engines read one raster in an
+    azimuthal equidistant projection centred on the radar, 60 m cells with a cell centre on the
+    radar: distances from the centre are then geodesic distances and rays from it are straight
+    lines. The fractal DEM is written in that grid; the SRTM mosaic is warped to it (bilinear).
+    ``-cc 0.75`` is 1/k for the 4/3 Earth; GDAL uses the ellipsoid's semi-major axis for R, so
+    our engine gets k' = (4/3) a / R_gauss to bend rays identically. The mast is 30 m on both
+    (GDAL's ``-oz`` is above the observer cell's height, which is the cell-centre value our
+    bilinear sampling returns there). Our field is read at GDAL's cell centres (nearest ray,
+    0.05 degrees, and range sample, 30 m: at most 17 m from the centre at 40 km).
+    """
+    if not GDAL_TOOLS:
+        pytest.skip("needs GDAL's command-line tools (Debian's gdal-bin)")
+    if request.param != "fractal" and not HAVE_SRTM:
+        pytest.skip("needs the SRTM3 tiles ($ADCOV_SHARED_TERRAIN or ../shared/terrain/)")
+    return _gdal_case(request.param, tmp_path_factory.mktemp("gdal"))
+
+
+def gdal_agreement(ours, gdal, height_m, tolerance_m=0.0):
+    """Share of cells on which the two engines agree about a target at ``height_m``: both see
+    it or both do not, or (with a tolerance) both minimum visible heights lie within
+    ``tolerance_m`` of the target height."""
+    same = (ours <= height_m) == (gdal <= height_m)
+    if tolerance_m:
+        same |= ((np.abs(ours - height_m) <= tolerance_m)
+                 & (np.abs(gdal - height_m) <= tolerance_m))
+    return float(np.mean(same))
+
+
+def test_mvh_matches_gdal_viewshed(gdal_case):
+    """GDAL's viewshed and ours agree on at least 98 % of the cells at 0 / 25 / 100 / 300 m, a
+    cell counting as agreed when both engines put it on the same side of the target height or
+    both put its minimum visible height within 5 m of it (GDAL_TOLERANCE_M).
+
+    Why the band: GDAL 3.6's viewshed is an approximation. It does not trace lines of sight:
+    it sweeps the grid outward from the observer and takes each cell's horizon height by
+    interpolating the two neighbours nearer the observer (Wang et al. 2000), which drifts with
+    distance. Against an exact line of sight in the same plane (the brute force below), GDAL's
+    minimum visible height is off by a median 0.9-1.5 m and 4.5-7.1 m at the 90th percentile,
+    ours by a median 0.2-0.3 m; at 25 m GDAL agrees with the exact line of sight on only
+    95.7-98.1 % of the cells over the real terrain (also with 30 or 90 m cells), so no exact
+    engine can reach 98 % against it without tolerance. The misses sit where the field is close
+    to the threshold: over this gentle terrain, beyond the 30 m mast's 22.6 km radio horizon,
+    whole bands of cells have a minimum visible height of 20-30 m. A 5 m band is GDAL's own
+    error at about its 90th percentile; it is applied only where *both* engines are within it,
+    so a cell one engine puts clearly on the other side still counts as a disagreement. The
+    band never removes cells from the count.
+
+    Measured (``gdal_agreement``, 0 / 25 / 100 / 300 m), raw and with the 5 m band:
+    fractal 99.43 / 99.16 / 99.02 / 99.80 % raw, 99.98 / 99.95 / 99.79 / 99.88 % banded;
+    Minsk 99.42 / 97.88 / 98.30 / 99.99 % raw, 99.97 / 99.35 / 99.19 / 99.99 % banded;
+    seam 99.40 / 95.98 / 99.85 / 100 % raw, 99.98 / 98.80 / 99.90 / 100 % banded
+    (0.9-1.4 million cells each).
+    The raw figure is held at 95 %, the median difference under 2.5 m.
     """
     ours, gdal = gdal_case["ours"], gdal_case["gdal"]
     assert ours.size > 500_000
     for h in THRESHOLDS_M:
-        agree = np.mean((ours <= h) == (gdal <= h))
-        assert agree >= (0.95 if h == 25.0 else 0.98), (h, agree)
+        raw = gdal_agreement(ours, gdal, h)
+        banded = gdal_agreement(ours, gdal, h, GDAL_TOLERANCE_M)
+        assert banded >= 0.98, (gdal_case["name"], h, raw, banded)
+        assert raw >= 0.95, (gdal_case["name"], h, raw, banded)
     assert np.median(np.abs(ours - gdal)) < 2.5
 
 
-def test_mvh_matches_a_brute_force_line_of_sight(gdal_case):
-    """For 3000 random cells, the exact line of sight in the warped plane: sample the straight
-    segment from the radar every 5 m, lower by r^2 / (2 k' R), take the largest elevation
-    slope before the target. Our field (looked up at the nearest ray sample, up to 17 m from the
-    cell centre) agrees on the visible set at >= 99 % (measured 99.1-100 %), and at least as
-    well as GDAL's own result does."""
-    heights, transform = gdal_case["heights"], gdal_case["transform"]
+def _exact_line_of_sight(case, pick, step_m=5.0):
+    """Minimum visible heights at cells ``pick`` by the exact line of sight in the warped plane:
+    sample the straight segment from the radar every ``step_m``, bilinear heights lowered by
+    r^2 / (2 k' R), the largest elevation slope before the target."""
+    heights, transform = case["heights"], case["transform"]
     inv = ~transform
 
     def bilinear(px, py):
@@ -581,24 +665,37 @@ def test_mvh_matches_a_brute_force_line_of_sight(gdal_case):
                 + heights[r0 + 1, c0] * (1 - fx) * fy + heights[r0 + 1, c0 + 1] * fx * fy)
 
     re_gdal = 6378137.0 / 0.75
-    z_radar = float(bilinear(np.array([0.0]), np.array([0.0]))[0]) + 30.0
-    assert z_radar == pytest.approx(gdal_case["field"].radar_height_m, abs=1e-3)
-    rng = np.random.default_rng(0)
-    pick = rng.choice(gdal_case["ours"].size, 3000, replace=False)
+    z_radar = float(bilinear(np.array([0.0]), np.array([0.0]))[0]) + GDAL_MAST_M
+    assert z_radar == pytest.approx(case["field"].radar_height_m, abs=0.05)
     exact = []
     for i in pick:
-        x, y = gdal_case["x"][i], gdal_case["y"][i]
+        x, y = case["x"][i], case["y"][i]
         dist = math.hypot(x, y)
-        s = np.linspace(0.0, dist, int(dist / 5.0) + 1)[1:]
+        s = np.linspace(0.0, dist, int(dist / step_m) + 1)[1:]
         z = bilinear(x * s / dist, y * s / dist) - s**2 / (2 * re_gdal)
         slope = ((z[:-1] - z_radar) / s[:-1]).max()
         exact.append(max(0.0, z_radar + dist * slope - z[-1]))
-    exact = np.array(exact)
+    return np.array(exact)
+
+
+def test_mvh_matches_a_brute_force_line_of_sight(gdal_case):
+    """For 3000 random cells, the exact line of sight (``_exact_line_of_sight``). Our field
+    (looked up at the nearest ray sample, up to 17 m from the cell centre) agrees with it on the
+    visible set on >= 99 % of the cells with no tolerance (measured 99.1-100 %), at least as
+    well as GDAL's own result does, and within 0.5 m at the median. GDAL's error against it is
+    the scale of the tolerance band of test_mvh_matches_gdal_viewshed: its median is under
+    2 m and at least 80 % of cells are within 5 m."""
+    rng = np.random.default_rng(0)
+    pick = rng.choice(gdal_case["ours"].size, 3000, replace=False)
+    exact = _exact_line_of_sight(gdal_case, pick)
     ours, gdal = gdal_case["ours"][pick], gdal_case["gdal"][pick]
     for h in THRESHOLDS_M:
         assert np.mean((ours <= h) == (exact <= h)) >= 0.99, h
         assert np.mean((ours <= h) == (exact <= h)) >= np.mean((gdal <= h) == (exact <= h)) - 0.002
     assert np.median(np.abs(ours - exact)) < 0.5
+    gdal_error = np.abs(gdal - exact)
+    assert np.median(gdal_error) < 2.0
+    assert np.mean(gdal_error <= GDAL_TOLERANCE_M) >= 0.8
 
 
 # ----------------------------------------------------------------------------------------------
@@ -644,12 +741,15 @@ def test_field_is_read_only_data(flat0):
 
 
 def test_default_steps_follow_the_dem_resolution(flat0):
-    f = mvh_field(flat0, LON0, LAT0, antenna_height_m=10.0, max_range_km=100.0)
+    f = mvh_field(flat0, LON0, LAT0, antenna_height_m=10.0, max_range_km=400.0)
     # 0.01 degree pixels at 53.5 N: 1113 m north-south, the coarser side.
     assert f.range_step_m == pytest.approx(1112.6, rel=0.01)
-    # The arc between rays at the maximum range is one range step: 0.64 degrees.
-    assert f.azimuth_step_deg == pytest.approx(math.degrees(f.range_step_m / 100_000.0),
-                                               rel=0.01)
+    # The arc between rays at the maximum range is 16 range steps: 2.5 degrees, clipped to
+    # 0.5 degree.
+    assert f.azimuth_step_deg == 0.5
+    f = mvh_field(flat0, LON0, LAT0, antenna_height_m=10.0, max_range_km=400.0,
+                  range_step_m=200.0)
+    assert f.azimuth_step_deg == pytest.approx(math.degrees(16 * 200.0 / 400_000.0), rel=0.01)
     assert f.azimuths_deg[0] == 0.0
     assert f.azimuths_deg.size * f.azimuth_step_deg == pytest.approx(360.0)
 

@@ -4,6 +4,7 @@ long straight ridge from the straight line over it, curvature included."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -204,3 +205,82 @@ def test_detection_mode_over_terrain(tmp_path):
                     _ground_for_slant(200.0, 20.0, st.altitude_m, r))
         assert_allclose(float(st.polygons[0].area) / 1e6, cap_area_km2(outer, r), rtol=3e-3)
     assert res.assumptions["mode"] == "detection"
+
+
+def test_the_cli_warns_when_envelopes_reach_beyond_the_dem(tmp_path):
+    """A DEM whose east edge is the meridian through the S-300PS site: by the symmetry of a
+    geodesic circle about the meridian through its centre, half of that envelope lies beyond
+    the DEM; the Tor-M2 site far inside it is not named. The warning is one line on standard
+    error, naming the site and its share; standard output keeps the table."""
+    from click.testing import CliRunner
+
+    from adcov.cli import cli
+
+    lon0, lat0 = 27.56, 53.90
+    step = 0.005
+    dem = write_dem(tmp_path / "west.tif", np.full((round(3.0 / step), round(2.56 / step)), 200.0),
+                    lon0 - 2.56, lat0 + 1.5, step=step)
+    toml = tmp_path / "half.toml"
+    toml.write_text(f'''name = "half"
+region = "BLR"
+altitudes_m = [1000, 10000]
+
+[[sites]]
+name = "Minsk"
+system = "S-300PS"
+lon = {lon0}
+lat = {lat0}
+
+[[sites]]
+name = "Stolbtsy"
+system = "Tor-M2"
+lon = 26.7
+lat = 53.48
+''', encoding="utf-8")
+    res = analyze(dataclasses.replace(Scenario.from_file(toml), terrain=(dem,)))
+    shares = {(st.altitude_m, e.site): e.outside_dem_fraction
+              for st in res.altitude_stats for e in st.envelopes if not e.empty}
+    for (alt, site), share in shares.items():
+        # counted on the field's rays, 1 degree apart here: to within one ray
+        assert share == pytest.approx(0.5 if site == "Minsk" else 0.0, abs=1 / 360), (alt, site)
+
+    run = CliRunner().invoke(cli, ["stats", str(toml), "--dem", str(dem), "-f", "csv"])
+    assert run.exit_code == 0, run.stderr
+    warnings = [line for line in run.stderr.splitlines() if "beyond the DEM" in line]
+    assert warnings == [
+        "adcov: warning: terrain: envelopes reach beyond the DEM, where no terrain is applied "
+        "(smooth Earth): Minsk 50 % of the envelope's area (largest over the altitudes); a DEM "
+        "covering them (`adcov dem fetch --margin-km`) masks them fully"]
+    assert "Stolbtsy" not in run.stderr
+    assert "," in run.stdout.splitlines()[0]
+    quiet = CliRunner().invoke(cli, ["-q", "stats", str(toml), "--dem", str(dem), "-f", "csv"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_one_field_per_place_whatever_the_altitudes(tmp_path, monkeypatch):
+    """Each altitude is a threshold on the site's field, not another sweep: the fields computed
+    are one per place and antenna height, for two altitudes as for five, each as long as the
+    farthest envelope there reaches."""
+    import adcov.terrain as terrain
+
+    dem = flat_dem(tmp_path, 0.0)
+    calls = []
+    compute = terrain.mvh_field
+
+    def counted(*args, **kwargs):
+        calls.append((args[1], args[2], kwargs["max_range_km"]))
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(terrain, "mvh_field", counted)
+    sites = SITES + [Site("long again", system(), LON, LAT)]  # same place, same antenna height
+    for alts in ((300.0, 10000.0), (50.0, 300.0, 1000.0, 5000.0, 10000.0)):
+        calls.clear()
+        res = analyze(scenario(sites, alts, terrain=(dem,)))
+        assert sorted((lon, lat) for lon, lat, _ in calls) == sorted(
+            {(s.lon, s.lat) for s in SITES})
+        reach = {(e.lon, e.lat): 0.0 for e in res.altitude_stats[0].envelopes}
+        for st in res.altitude_stats:
+            for e in st.envelopes:
+                reach[(e.lon, e.lat)] = max(reach[(e.lon, e.lat)], e.outer_km)
+        for lon, lat, r_km in calls:
+            assert r_km == pytest.approx(reach[(lon, lat)] * 1.001 + 0.5)

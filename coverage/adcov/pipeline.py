@@ -185,49 +185,57 @@ def _msl_envelopes(scenario, altitude_m, dem, mode):
 
 
 def _terrain_mask(scenario, dem, reference, alts, per_alt, polys, zones):
-    """Each envelope minus what the DEM hides of it, with the hidden and no-data shares."""
+    """Each envelope minus what the DEM hides of it, with the hidden and no-data shares.
+
+    One field per place and antenna height, as far as any altitude's envelope there reaches;
+    at each altitude one hidden region per place, as far as its farthest envelope at that
+    altitude reaches (beyond an envelope's outer range the hidden region does not change it).
+    Places are done one at a time, so that only one field is held in memory.
+    """
     from .models.terrain import hidden_region, mask_polygon, polar_shares
     from .errors import InputError
     from .terrain import mvh_field
 
-    # One field per place and antenna height, as far as any altitude's envelope reaches.
-    reach: dict = {}
-    for envs in per_alt:
-        for e in envs:
-            key = (e.lon, e.lat, e.antenna_height_m)
-            reach[key] = max(reach.get(key, 0.0), e.outer_km)
-    fields = {}
-    for key, r_km in reach.items():
-        if r_km <= 0:
-            continue
-        try:
-            fields[key] = mvh_field(dem, key[0], key[1], antenna_height_m=key[2],
-                                    max_range_km=r_km * 1.001 + 0.5, k_factor=scenario.k_factor)
-        except InputError:
-            fields[key] = None  # the site itself is outside the DEM: smooth Earth there
-    out_envs, out_polys = [], []
-    for h, envs, ps in zip(alts, per_alt, polys):
-        new_e, new_p = [], np.empty(len(envs), dtype=object)
-        for i, (e, p) in enumerate(zip(envs, ps)):
-            field = fields.get((e.lon, e.lat, e.antenna_height_m))
-            ref = reference
-            if e.empty or field is None:
-                new_p[i] = p
-                new_e.append(dataclasses.replace(
-                    e, altitude_reference=ref, terrain_masked_fraction=0.0,
-                    outside_dem_fraction=0.0 if e.empty else 1.0))
-                continue
-            hidden = hidden_region(field, h, reference=ref,
-                                   max_range_m=e.outer_km * 1000.0 + field.range_step_m,
-                                   lon0=zones.lon0, lat0=zones.lat0)
-            masked = mask_polygon(p, hidden)
-            smooth_area = p.area
-            new_p[i] = masked
-            new_e.append(dataclasses.replace(
-                e, altitude_reference=ref,
-                terrain_masked_fraction=float(max(0.0, 1.0 - masked.area / smooth_area))
-                if smooth_area > 0 else 0.0,
-                outside_dem_fraction=polar_shares(field, e)))
-        out_envs.append(new_e)
-        out_polys.append(new_p)
+    out_envs = [list(envs) for envs in per_alt]
+    out_polys = [np.array(ps, dtype=object, copy=True) for ps in polys]
+    places: dict = {}
+    for a, envs in enumerate(per_alt):
+        for i, e in enumerate(envs):
+            places.setdefault((e.lon, e.lat, e.antenna_height_m), []).append((a, i))
+    for key, members in places.items():
+        reach = max(per_alt[a][i].outer_km for a, i in members)
+        field = None
+        if reach > 0:
+            try:
+                field = mvh_field(dem, key[0], key[1], antenna_height_m=key[2],
+                                  max_range_km=reach * 1.001 + 0.5, k_factor=scenario.k_factor)
+            except InputError:
+                field = None  # the site itself is outside the DEM: smooth Earth there
+        by_alt: dict = {}
+        for a, i in members:
+            by_alt.setdefault(a, []).append(i)
+        for a, idx in by_alt.items():
+            live = [i for i in idx if not per_alt[a][i].empty]
+            hidden = None
+            if field is not None and live:
+                far = max(per_alt[a][i].outer_km for i in live)
+                hidden = hidden_region(field, alts[a], reference=reference,
+                                       max_range_m=far * 1000.0 + field.range_step_m,
+                                       lon0=zones.lon0, lat0=zones.lat0)
+            for i in idx:
+                e, p = per_alt[a][i], polys[a][i]
+                if e.empty or field is None:
+                    out_envs[a][i] = dataclasses.replace(
+                        e, altitude_reference=reference, terrain_masked_fraction=0.0,
+                        outside_dem_fraction=0.0 if e.empty else 1.0)
+                    continue
+                masked = mask_polygon(p, hidden)
+                smooth_area = p.area
+                out_polys[a][i] = masked
+                out_envs[a][i] = dataclasses.replace(
+                    e, altitude_reference=reference,
+                    terrain_masked_fraction=float(max(0.0, 1.0 - masked.area / smooth_area))
+                    if smooth_area > 0 else 0.0,
+                    outside_dem_fraction=polar_shares(field, e))
+        del field
     return out_envs, out_polys

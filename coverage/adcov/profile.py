@@ -5,6 +5,11 @@ from 10 m to the highest ceiling of the scenario's systems, extended to every al
 scenario itself lists. Below a system's *crossover altitude* its envelope is limited by the
 radar horizon; above it, by the missile's slant range. The profile reports, per altitude, how
 many envelopes are in each regime, and per system the crossover altitude itself.
+
+In detection mode (``scenario.mode == "detection"``) the slant range is the radar's detection
+range from the search radar's height, with no missile ceiling or floor; sites without an
+envelope in the scenario's mode (a surveillance radar in engagement mode, a missile system
+without a catalogued detection range in detection mode) have no crossover and no ceiling.
 """
 
 from __future__ import annotations
@@ -14,16 +19,20 @@ import math
 import numpy as np
 import pandas as pd
 
+from .models.detection import detection_antenna_height_m
 from .models.engagement import envelope_radii
 from .overlay import CELL_SIZE_M
 from .pipeline import cut_scenario
 from .stats import covered_area_m2, depth_integral_m2
 
-__all__ = ["PROFILE_MIN_ALTITUDE_M", "PROFILE_COLUMNS", "profile_altitudes",
-           "crossover_altitude_m", "altitude_profile", "crossovers"]
+__all__ = ["PROFILE_MIN_ALTITUDE_M", "PROFILE_TOP_WITHOUT_CEILING_M", "PROFILE_COLUMNS",
+           "profile_altitudes", "crossover_altitude_m", "altitude_profile", "crossovers"]
 
 #: Lowest target altitude of a profile. [m]
 PROFILE_MIN_ALTITUDE_M = 10.0
+#: Highest target altitude of a profile when no site has a ceiling in the scenario's mode
+#: (detection envelopes have none): the highest missile ceiling in the catalog. [m]
+PROFILE_TOP_WITHOUT_CEILING_M = 30_000.0
 #: Columns of :func:`altitude_profile`.
 PROFILE_COLUMNS = ("altitude_m", "zone", "zone_kind", "covered_fraction", "covered_km2",
                    "mean_depth", "n_range", "n_horizon", "n_empty")
@@ -79,7 +88,11 @@ def profile_altitudes(scenario, points: int = 30) -> np.ndarray:
     """
     if points < 2:
         raise ValueError(f"points must be at least 2 (got {points})")
-    ceiling = max(s.system.max_altitude_m for s in scenario.sites)
+    mode = getattr(scenario, "mode", "engagement")
+    limits = [lim for lim in (_envelope_limits(s, mode) for s in scenario.sites)
+              if lim is not None]
+    ceilings = [lim[2] for lim in limits if lim[2] is not None]
+    ceiling = max(ceilings) if ceilings else PROFILE_TOP_WITHOUT_CEILING_M
     own = np.asarray(scenario.altitudes_m, dtype=float)
     lo = min([PROFILE_MIN_ALTITUDE_M, *own[own > 0]])
     hi = max([ceiling, PROFILE_MIN_ALTITUDE_M * 10, *own])
@@ -89,10 +102,11 @@ def profile_altitudes(scenario, points: int = 30) -> np.ndarray:
     grid = np.array([round(a, d) for a, d in zip(grid, digits)])
     grid[0], grid[-1] = lo, hi
     edges = []
-    for system in {s.system for s in scenario.sites}:
-        top, floor = system.max_altitude_m, system.min_altitude_m
-        edges += [a for a in (top, top + 1.0) if lo <= a <= hi]
-        edges += [a for a in (floor - 0.1, floor) if lo < floor and lo <= a <= hi]
+    for top, floor in {(lim[2], lim[3]) for lim in limits}:
+        if top is not None:
+            edges += [a for a in (top, top + 1.0) if lo <= a <= hi]
+        if floor is not None:
+            edges += [a for a in (floor - 0.1, floor) if lo < floor and lo <= a <= hi]
     for found in _site_crossovers(scenario).values():
         found = [c for c in found if np.isfinite(c)]
         if found:
@@ -102,16 +116,43 @@ def profile_altitudes(scenario, points: int = 30) -> np.ndarray:
     return np.unique(np.concatenate([grid, own, edges]))
 
 
+def _envelope_limits(site, mode: str):
+    """``(slant range km, antenna height m, ceiling m or None, floor m or None)`` of a site's
+    envelope in an analysis mode, or None when it has no envelope in that mode.
+
+    Engagement: the missile's range, the fire-control radar's height and the missile's
+    altitude limits (a surveillance radar has no engagement envelope). Detection: the
+    detection range from the search radar's height, with no altitude limits (a system without
+    a catalogued detection range has no detection envelope).
+    """
+    sy = site.system
+    if mode == "detection":
+        if sy.detection_range_km is None:
+            return None
+        return (float(sy.detection_range_km), float(detection_antenna_height_m(site)),
+                None, None)
+    if getattr(sy, "kind", "engagement") != "engagement" or sy.max_range_km is None:
+        return None
+    return (float(sy.max_range_km), float(site.effective_antenna_height_m),
+            None if sy.max_altitude_m is None else float(sy.max_altitude_m),
+            None if sy.min_altitude_m is None else float(sy.min_altitude_m))
+
+
 def _site_crossovers(scenario) -> dict:
-    """(system id, antenna height) -> the crossover altitude of each of its sites. [m]"""
+    """(system id, antenna height) -> the crossover altitude of each of its sites that has an
+    envelope in the scenario's mode. [m]"""
+    mode = getattr(scenario, "mode", "engagement")
     at = {}
     for s in scenario.sites:
-        key = (s.system.id, s.effective_antenna_height_m)
-        found = at.setdefault(key, {})
+        lim = _envelope_limits(s, mode)
+        if lim is None:
+            continue
+        rng, ha, top, _ = lim
+        found = at.setdefault((s.system.id, ha), {})
         if s.lat not in found:
             found[s.lat] = crossover_altitude_m(
-                s.system.max_range_km, s.effective_antenna_height_m, s.lat,
-                k_factor=scenario.k_factor, max_altitude_m=s.system.max_altitude_m)
+                rng, ha, s.lat, k_factor=scenario.k_factor,
+                max_altitude_m=1e6 if top is None else top)
     return {key: list(found.values()) for key, found in at.items()}
 
 
@@ -167,16 +208,23 @@ def crossover_altitude_m(max_range_km, antenna_height_m, lat_deg, *, k_factor=4 
 
 
 def crossovers(scenario) -> pd.DataFrame:
-    """Crossover altitude of every distinct (system, antenna height) in the scenario."""
+    """Crossover altitude of every distinct (system, antenna height) in the scenario that has
+    an envelope in the scenario's mode (in detection mode: the detection range from the search
+    radar's height, with no ceiling)."""
+    mode = getattr(scenario, "mode", "engagement")
     seen = {}
     for s in scenario.sites:
-        key = (s.system.id, s.effective_antenna_height_m)
+        lim = _envelope_limits(s, mode)
+        if lim is None:
+            continue
+        rng, ha, top, _ = lim
+        key = (s.system.id, ha)
         if key not in seen:
-            seen[key] = crossover_altitude_m(
-                s.system.max_range_km, s.effective_antenna_height_m, s.lat,
-                k_factor=scenario.k_factor, max_altitude_m=s.system.max_altitude_m)
+            seen[key] = crossover_altitude_m(rng, ha, s.lat, k_factor=scenario.k_factor,
+                                             max_altitude_m=1e6 if top is None else top)
     return pd.DataFrame([{"system": k[0], "antenna_height_m": k[1], "crossover_altitude_m": v}
-                         for k, v in seen.items()])
+                         for k, v in seen.items()],
+                        columns=["system", "antenna_height_m", "crossover_altitude_m"])
 
 
 def altitude_profile(scenario, altitudes_m=None, *, points: int = 30,

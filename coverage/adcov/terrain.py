@@ -32,6 +32,7 @@ __all__ = [
     "ALTITUDE_REFERENCES",
     "MIN_AZIMUTH_STEP_DEG",
     "MAX_AZIMUTH_STEP_DEG",
+    "RAY_SPACING_RANGE_STEPS",
     "DEM",
     "MVHField",
     "mvh_field",
@@ -46,7 +47,16 @@ DEM_SUFFIXES = (".tif", ".tiff", ".hgt", ".hgt.zip", ".dem", ".vrt")
 ALTITUDE_REFERENCES = ("agl", "msl")
 #: Bounds of the default azimuth step of :func:`mvh_field`. [deg]
 MIN_AZIMUTH_STEP_DEG = 0.05
-MAX_AZIMUTH_STEP_DEG = 1.0
+MAX_AZIMUTH_STEP_DEG = 0.5
+#: The default azimuth step of :func:`mvh_field` makes the arc between neighbouring rays at the
+#: maximum range this many range steps (then clipped to the bounds above): 0.21 degree for a
+#: 400 km field on a 90 m DEM (340 m apart at 90 km, 1.5 km at 400 km), 0.5 degree for 90 km.
+#: Measured over the benchmark's fractal DEM (belarus-2023, 6 altitudes, terrain with the
+#: roughness of the SRTM terrain around Minsk) against rays one range step apart at the maximum
+#: range (0.05 to 1 degree): every envelope's terrain_masked_fraction within 0.05 percentage
+#: point, every zone's covered fraction within 0.01 point and border covered fraction within
+#: 0.2 point, in a third of the time.
+RAY_SPACING_RANGE_STEPS = 16.0
 
 # Geodesic rays are computed exactly (GEOD.fwd) at nodes this far apart and interpolated between
 # them with cubic Hermite polynomials that use the geodesic's azimuth at each node: about 30 times
@@ -301,6 +311,25 @@ class _Tile:
         bottom = z10 + fx * (z11 - z10.astype(float))
         out[sel] = top + fy * (bottom - top)
         return out
+
+    def bilinear_inside(self, lon, lat):
+        """Bilinear heights at points known to lie between the outermost pixel centres of an
+        unrotated lon/lat tile (the lookup grid says so): :meth:`bilinear` without the tests."""
+        col, row = self._affine_to_pixel(lon, lat) if self._lon_center is None else \
+            self.to_pixel(lon, lat)
+        hi_c, hi_r = self.ncols - 1, self.nrows - 1
+        c0 = np.minimum(np.maximum(col, 0.0).astype(np.intp), hi_c - 1)
+        r0 = np.minimum(np.maximum(row, 0.0).astype(np.intp), hi_r - 1)
+        fx = col - c0
+        fy = row - r0
+        z = self.heights().reshape(-1)
+        i00 = r0 * self.ncols + c0
+        z00, z01 = z.take(i00), z.take(i00 + 1)
+        i00 += self.ncols
+        z10, z11 = z.take(i00), z.take(i00 + 1)
+        top = z00 + fx * (z01 - z00.astype(float))
+        bottom = z10 + fx * (z11 - z10.astype(float))
+        return top + fy * (bottom - top)
 
     def covers(self, lon, lat):
         col, row = self.to_pixel(lon, lat)
@@ -574,8 +603,16 @@ class DEM:
         shape = lon.shape
         lon, lat = _normal_lon(lon.reshape(-1)), lat.reshape(-1)
         out, rest = self._sample_by_lookup(lon, lat)
+        if rest.size:
+            # Only the tiles whose footprint meets the box of the points left.
+            box = (lon[rest].min(), lat[rest].min(), lon[rest].max(), lat[rest].max())
+            near = [t for t in self._tiles if t.bounds_lonlat[0] <= box[2]
+                    and t.bounds_lonlat[2] >= box[0] and t.bounds_lonlat[1] <= box[3]
+                    and t.bounds_lonlat[3] >= box[1]]
+        else:
+            near = []
         for clamp in (False, True):
-            for tile in self._tiles:
+            for tile in near:
                 if not rest.size:
                     break
                 cand = rest[tile.in_box(lon[rest], lat[rest], tile.bounds_lonlat)]
@@ -657,18 +694,23 @@ class DEM:
         out = np.full(lon.shape, np.nan)
         w, s, cell, lut = self._lookup()
         ny, nx = lut.shape
-        j = np.floor((lon - w) / cell)
-        i = np.floor((lat - s) / cell)
+        j = (lon - w) * (1.0 / cell)
+        i = (lat - s) * (1.0 / cell)
         inside = (i >= 0) & (i < ny) & (j >= 0) & (j < nx)
-        key = np.full(lon.shape, -2, dtype=lut.dtype)
-        key[inside] = lut[i[inside].astype(np.intp), j[inside].astype(np.intp)]
+        if inside.all():  # the usual case: truncation is the floor of these
+            key = lut[i.astype(np.intp), j.astype(np.intp)]
+        else:
+            key = np.full(lon.shape, -2, dtype=lut.dtype)
+            key[inside] = lut[i[inside].astype(np.intp), j[inside].astype(np.intp)]
         order = np.argsort(key, kind="stable")
         bounds = np.searchsorted(key[order], np.arange(-2, len(self._tiles) + 1))
         rest = [order[bounds[1]:bounds[2]]]
-        for k, tile in enumerate(self._tiles):
+        for k in np.flatnonzero(np.diff(bounds[2:]) > 0):
+            tile = self._tiles[k]
             idx = order[bounds[k + 2]:bounds[k + 3]]
             if idx.size:
-                vals = tile.bilinear(lon[idx], lat[idx], clamp=False)
+                # The lookup names a tile only for cells between its outermost pixel centres.
+                vals = tile.bilinear_inside(lon[idx], lat[idx])
                 out[idx] = vals
                 rest.append(idx[np.isnan(vals)])
         return out, np.sort(np.concatenate(rest))
@@ -719,25 +761,21 @@ def ray_points(lon, lat, azimuths_deg, ranges_m):
 
 
 def _hermite_weights(r):
-    """Node spacing and the matrix that turns node values and slopes into values at ``r``."""
+    """Node spacing, and for each distance in ``r`` the node before it and the four cubic
+    Hermite weights of (value at that node, value at the next, h * slope at that node,
+    h * slope at the next)."""
     r_max = float(r.max())
     n_nodes = max(2, math.ceil(r_max / _RAY_NODE_SPACING_M) + 1)
     h = max(r_max, 1.0) / (n_nodes - 1)
     i = np.clip((r // h).astype(np.intp), 0, n_nodes - 2)
     t = r / h - i
     t2, t3 = t * t, t * t * t
-    weights = np.zeros((2 * n_nodes, r.size))
-    cols = np.arange(r.size)
-    weights[i, cols] = 2 * t3 - 3 * t2 + 1
-    weights[i + 1, cols] = -2 * t3 + 3 * t2
-    weights[n_nodes + i, cols] = t3 - 2 * t2 + t
-    weights[n_nodes + i + 1, cols] = t3 - t2
-    return h, weights
+    weights = np.stack([2 * t3 - 3 * t2 + 1, -2 * t3 + 3 * t2, t3 - 2 * t2 + t, t3 - t2])
+    return h, n_nodes, i, weights
 
 
 def _rays(lon, lat, az, hermite):
-    h, weights = hermite
-    n_nodes = weights.shape[0] // 2
+    h, n_nodes, i, (w0, w1, w2, w3) = hermite
     n_az = az.size
     s_nodes = h * np.arange(n_nodes)
     lon_n, lat_n, back = GEOD.fwd(np.full((n_az, n_nodes), lon), np.full((n_az, n_nodes), lat),
@@ -747,17 +785,22 @@ def _rays(lon, lat, az, hermite):
     lat_n = np.asarray(lat_n)
     alpha = np.radians(np.asarray(back) + 180.0)
     phi = np.radians(lat_n)
-    w2 = 1.0 - WGS84_E2 * np.sin(phi) ** 2
-    m_rad = WGS84_A_M * (1.0 - WGS84_E2) / w2**1.5
-    n_rad = WGS84_A_M / np.sqrt(w2)
+    w2_ = 1.0 - WGS84_E2 * np.sin(phi) ** 2
+    m_rad = WGS84_A_M * (1.0 - WGS84_E2) / w2_**1.5
+    n_rad = WGS84_A_M / np.sqrt(w2_)
     with np.errstate(divide="ignore", invalid="ignore"):
         dlat = np.degrees(np.cos(alpha) / m_rad) * h
         dlon = np.degrees(np.sin(alpha) / (n_rad * np.cos(phi))) * h
     dlon = np.where(np.isfinite(dlon), dlon, 0.0)
-    # Hermite interpolation as one matrix product per coordinate: [p, h dp/ds] @ weights.
-    out_lon = np.concatenate([lon_n, dlon], axis=1) @ weights
-    out_lat = np.concatenate([lat_n, dlat], axis=1) @ weights
-    return _normal_lon(out_lon), out_lat
+    # Hermite interpolation: each sample from the two nodes around it (four terms).
+    out = []
+    for val, slope in ((lon_n, dlon), (lat_n, dlat)):
+        acc = val[:, i] * w0
+        acc += val[:, i + 1] * w1
+        acc += slope[:, i] * w2
+        acc += slope[:, i + 1] * w3
+        out.append(acc)
+    return _normal_lon(out[0]), out[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -861,8 +904,8 @@ def mvh_field(dem: DEM, lon, lat, *, antenna_height_m, max_range_km,
         Effective Earth radius factor (refraction). [-]
     azimuth_step_deg : float, optional
         Angle between rays, rounded so that a whole number of rays fills 360 degrees. Default:
-        the angle whose arc at the maximum range is one range step, clipped to
-        [:data:`MIN_AZIMUTH_STEP_DEG`, :data:`MAX_AZIMUTH_STEP_DEG`]. [deg]
+        the angle whose arc at the maximum range is :data:`RAY_SPACING_RANGE_STEPS` range
+        steps, clipped to [:data:`MIN_AZIMUTH_STEP_DEG`, :data:`MAX_AZIMUTH_STEP_DEG`]. [deg]
     range_step_m : float, optional
         Distance between samples along a ray, rounded so that a whole number of steps reaches
         the maximum range. Default: the DEM's resolution (:attr:`DEM.resolution_m`). [m]
@@ -922,8 +965,8 @@ def mvh_field(dem: DEM, lon, lat, *, antenna_height_m, max_range_km,
     n_r = max(1, math.ceil(r_max / dr - 1e-9))
     ranges = r_max * np.arange(1, n_r + 1) / n_r
     if azimuth_step_deg is None:
-        step = min(max(math.degrees(ranges[0] / r_max), MIN_AZIMUTH_STEP_DEG),
-                   MAX_AZIMUTH_STEP_DEG)
+        step = min(max(math.degrees(RAY_SPACING_RANGE_STEPS * ranges[0] / r_max),
+                       MIN_AZIMUTH_STEP_DEG), MAX_AZIMUTH_STEP_DEG)
     else:
         step = _positive("azimuth_step_deg", azimuth_step_deg)
     n_az = max(1, math.ceil(360.0 / step - 1e-9))

@@ -14,7 +14,7 @@ import click
 from .. import __version__
 from .._io import WriteError
 from ..errors import InputError
-from . import compare, export, optimize, profile, regions, stats, systems, validate, whatif
+from . import compare, dem, export, optimize, profile, regions, stats, systems, validate, whatif
 from . import uncertainty
 from . import map as map_module  # not `map`: that would hide the builtin here
 from .options import QUIET_HELP, VERBOSE_HELP, Settings, set_verbosity
@@ -96,7 +96,8 @@ def cli(ctx, verbose: int, quiet: bool):
 # One module per command; the command's name is the module's name.
 for _command in (stats.stats, map_module.map_command, export.export, profile.profile,
                  compare.compare, whatif.whatif, systems.systems, regions.regions,
-                 validate.validate, optimize.optimize, uncertainty.uncertainty):
+                 validate.validate, dem.dem, optimize.optimize,
+                 uncertainty.uncertainty):
     cli.add_command(_command)
 del _command
 
