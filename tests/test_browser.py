@@ -807,3 +807,120 @@ def test_terrain_shown_in_panel_and_popups(driver, tmp_path):
     assert "Terrainhides 0.0 % of the smooth-Earth envelope" in text
     outside = float(re.search(r"Outside the DEM([\d.]+) %", text).group(1))
     assert outside == pytest.approx(50.0, abs=2.0)
+
+
+# --------------------------------------------------------------------------- maps at scale
+def _scattered(n: int, path: Path, seed: int = 7) -> Path:
+    """n sites scattered over Belarus (more than maps.PACK_ABOVE: the map is drawn for scale)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    systems = ["Tor-M2", "Buk-M2", "S-300PS", "Pantsir-S1"]
+    lines = ['name = "scattered"', 'region = "BLR"', "altitudes_m = [300, 1000, 10000]", ""]
+    for i in range(n):
+        lines += ["[[sites]]", f'name = "s{i:04d} <b>"', f'system = "{systems[i % 4]}"',
+                  f"lon = {rng.uniform(24.0, 31.5):.4f}", f"lat = {rng.uniform(51.6, 55.6):.4f}", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def scale_map(tmp_path_factory):
+    from adcov.render.maps import PACK_ABOVE, map_html
+
+    d = tmp_path_factory.mktemp("scale")
+    n = PACK_ABOVE + 300
+    res = analyze(Scenario.from_file(_scattered(n, d / "scattered.toml")))
+    path = d / "scale.html"
+    path.write_text(map_html(res, tiles="none"), encoding="utf-8")
+    return path, res
+
+
+def test_scale_map_draws_envelopes_on_a_canvas_and_clusters_marks(driver, scale_map):
+    path, res = scale_map
+    page = load(driver, path)
+    assert page.severe() == [] and page.requests == [page.url]
+    # Envelopes on one canvas, none as SVG; every envelope of the shown altitude drawn.
+    assert count(driver, "canvas.adcov-envelope-canvas") == 1
+    assert count(driver, "path.adcov-envelope") == 0
+    shown = res.at(float(shown_altitude(driver)))
+    drawn = driver.execute_script(
+        "var n = 0; adcov.map.eachLayer(function (l) { if (l._packed) { n += l.drawn; } }); return n;")
+    assert drawn == sum(not p.is_empty for p in shown.polygons)
+    # Crowded marks are clustered: a cluster counts its sites; all sites counted once.
+    clusters = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.adcov-cluster span')).map(s => +s.textContent);")
+    singles = count(driver, ".adcov-site")
+    assert clusters and singles + sum(clusters) <= len(res.scenario.sites)
+    # The layers over the envelopes, the borders and the zones are still drawn in SVG.
+    assert count(driver, "path.adcov-union") >= 1 and count(driver, "path.adcov-border") >= 1
+    # Badges that are shown overlap nothing.
+    badges = rects(driver, ".adcov-badge")
+    for i, a in enumerate(badges):
+        for b in badges[i + 1:]:
+            assert not overlaps(a, b)
+
+
+def test_scale_map_altitude_switch_and_cluster_click(driver, scale_map):
+    path, res = scale_map
+    load(driver, path)
+    for button in driver.find_elements("css selector", ".adcov-alt-btn"):
+        button.click()
+        alt = float(shown_altitude(driver))
+        assert alt == float(button.get_attribute("data-altitude"))
+        drawn = driver.execute_script(
+            "var n = 0; adcov.map.eachLayer(function (l) { if (l._packed) { n += l.drawn; } }); return n;")
+        assert drawn == sum(not p.is_empty for p in res.at(alt).polygons)
+    zoom = driver.execute_script("return adcov.map.getZoom()")
+    driver.execute_script("document.querySelector('.adcov-cluster').click()")
+    time.sleep(0.6)
+    assert driver.execute_script("return adcov.map.getZoom()") > zoom
+    # A single mark's popup names its site literally.
+    driver.execute_script("adcov.map.setZoom(12, {animate: false})")
+    time.sleep(0.2)
+    marks = driver.find_elements("css selector", ".adcov-site")
+    if marks:
+        driver.execute_script("arguments[0].click()", marks[0])
+        text = driver.execute_script("return document.querySelector('.leaflet-popup-content').textContent")
+        assert "<b>" in text and count(driver, ".leaflet-popup-content b") == 0
+
+
+# --------------------------------------------------------------------------- the hook
+def test_uncertainty_bands_join_the_legend_and_follow_the_altitude(driver, tmp_path):
+    """uncertainty_map.py adds its layer with window.adcov.addLayer: a checkbox in the legend,
+    bands drawn for the shown altitude only, and an adcov:altitude event on every switch."""
+    from adcov.render.uncertainty_map import uncertainty_map_html
+    from adcov.uncertainty import run_uncertainty
+
+    scen = tmp_path / "u.toml"
+    scen.write_text('name = "u"\nregion = "BLR"\naltitudes_m = [300, 10000]\n\n'
+                    '[[sites]]\nname = "Minsk"\nsystem = "Buk-M2"\nlon = 27.56\nlat = 53.9\n'
+                    'position_sigma_km = 10\n', encoding="utf-8")
+    sc = Scenario.from_file(scen)
+    unc = run_uncertainty(sc, samples=3, seed=5, grid_km=20)
+    path = tmp_path / "u.html"
+    path.write_text(uncertainty_map_html(analyze(sc), unc, tiles="none"), encoding="utf-8")
+    page = load(driver, path)
+    assert page.severe() == []
+    bands = unc.coverage_bands()
+
+    def expected(alt):
+        return len(bands[alt]["features"])
+
+    box = driver.find_element("css selector", "input[data-kind='pcover']")
+    legend = driver.execute_script(
+        "return document.querySelector('.adcov-legend').textContent")
+    assert "Probability of coverage" in legend and ">= 90 %" in legend
+    driver.execute_script(
+        "window.__alts = []; document.addEventListener('adcov:altitude', "
+        "function (e) { window.__alts.push(e.detail.altitude_m); });")
+    for button in driver.find_elements("css selector", ".adcov-alt-btn"):
+        button.click()
+        alt = float(button.get_attribute("data-altitude"))
+        assert count(driver, "path.adcov-pcover") == expected(alt)
+    # The map opens at 300 m: the first button changes nothing, the second announces 10 km.
+    assert driver.execute_script("return window.__alts") == [10000]
+    box.click()
+    assert count(driver, "path.adcov-pcover") == 0
+    box.click()
+    assert count(driver, "path.adcov-pcover") == expected(10000.0)

@@ -567,3 +567,111 @@ def test_kml_uses_the_maps_colours_for_the_maps_meanings(kml_root, blr2023):
     names = [_name(pm) for pm in kml_root.iter(f"{KML}Placemark")
              if pm.find(f"{KML}styleUrl").text == "#dead-zone"]
     assert names and all(n.startswith("Dead zone ") for n in names)
+
+
+# --------------------------------------------------------------------------- --layers
+RING_ARGS = ["--layers", "sites,envelopes"]
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "kml", "kmz"])
+def test_layers_choose_what_every_format_carries(tmp_path, fmt, blr2023, expected_envelopes):
+    out = tmp_path / f"rings.{fmt}"
+    res = CliRunner().invoke(cli, ["export", "belarus-2023", "-o", str(out), *RING_ARGS])
+    assert res.exit_code == 0, res.stderr
+    n_sites, n_env = len(blr2023.sites), len(expected_envelopes)
+    if fmt == "geojson":
+        feats = json.loads(out.read_text(encoding="utf-8"))["features"]
+        kinds = [f["properties"]["layer"] for f in feats]
+        assert kinds.count("sites") == n_sites and kinds.count("envelopes") == n_env
+        assert set(kinds) == {"sites", "envelopes"}
+    elif fmt == "gpkg":
+        assert list(pyogrio.list_layers(out)[:, 0]) == ["sites", "envelopes"]
+        assert pyogrio.read_info(out, layer="envelopes")["features"] == n_env
+    else:
+        if fmt == "kmz":
+            import zipfile
+
+            with zipfile.ZipFile(out) as zf:
+                raw = zf.read("doc.kml")
+        else:
+            raw = out.read_bytes()
+        root = ET.fromstring(raw)
+        top = [_name(f) for f in root.find(f"{KML}Document").findall(f"{KML}Folder")]
+        assert top == ["Sites", "Coverage by target altitude (one at a time)"]
+        names = [_name(pm) for pm in root.iter(f"{KML}Placemark")]
+        assert len(names) == n_sites + n_env
+        assert not any(n == "Union" or n.startswith(("Gap", "Depth", "Dead")) for n in names)
+
+
+def test_layers_alone_give_the_same_features_as_the_full_export(tmp_path):
+    """The rings written without the analysis are the analysis's, value for value."""
+    full, rings = tmp_path / "full.geojson", tmp_path / "rings.geojson"
+    assert run("export", "belarus-2023", "-o", full).exit_code == 0
+    assert run("export", "belarus-2023", "-o", rings, "--layers",
+               "borders,zones,envelopes,sites").exit_code == 0
+    a = [f for f in json.loads(full.read_text())["features"]
+         if f["properties"]["layer"] in ("sites", "envelopes", "zones", "borders")]
+    b = json.loads(rings.read_text())["features"]
+    assert len(a) == len(b) > 0
+    for fa, fb in zip(a, b):
+        assert fa["properties"].keys() == fb["properties"].keys()
+        for k, va in fa["properties"].items():
+            assert fb["properties"][k] == (pytest.approx(va, rel=1e-9) if isinstance(va, float)
+                                           else va), k
+        assert shapely.geometry.shape(fa["geometry"]).equals_exact(
+            shapely.geometry.shape(fb["geometry"]), 2e-6)
+
+
+def test_rings_alone_import_no_table_or_map_library(tmp_path):
+    """`--layers sites,envelopes` computes no overlay: no pandas, geopandas, folium or
+    matplotlib in the process, and not the overlay engine either."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "rings.kml"
+    code = ("import sys\nfrom adcov.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('pandas', 'geopandas', 'folium', 'matplotlib', 'branca') or "
+            "m in ('adcov.overlay', 'adcov.analysis', 'adcov.stats', 'adcov.borders')))")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "coverage")}
+    proc = subprocess.run([sys.executable, "-c", code, "export", "belarus-2023", "-o", str(out),
+                           *RING_ARGS], capture_output=True, text=True, env=env, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
+    assert out.stat().st_size > 0
+
+
+@pytest.mark.parametrize("value", ["sites,rings", "Sites,,envelopes", "all"])
+def test_unknown_layer_exits_2_naming_the_option_and_writes_nothing(tmp_path, value):
+    res = CliRunner().invoke(cli, ["export", "belarus-2023", "-o", str(tmp_path / "r.kml"),
+                                   "--layers", value])
+    assert res.exit_code == 2
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("adcov: error: --layers: "), res.stderr
+    bad = [t for t in value.split(",") if t.strip().lower() not in LAYERS][0]
+    assert repr(bad) in lines[0] or repr(value) in lines[0]
+    assert "sites, envelopes, unions, gaps, zones, borders" in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_cli_knows_the_export_layers():
+    from adcov.cli.export import LAYER_NAMES
+    from adcov.render.export import LAYERS as RENDER_LAYERS
+
+    assert LAYER_NAMES == RENDER_LAYERS == tuple(LAYERS)
+
+
+def test_layers_in_python_and_rings_without_the_analysis():
+    from adcov.errors import InputError
+    from adcov.render.export import Rings, check_layers, layers, to_kml
+
+    sc = Scenario.builtin("belarus-2023")
+    assert check_layers(" Envelopes,sites") == ("sites", "envelopes")
+    rings = Rings(sc)
+    frames = layers(rings, "sites,envelopes")
+    assert list(frames) == ["sites", "envelopes"]
+    assert len(frames["envelopes"]) == sum(not e.empty for envs in rings.envelopes for e in envs)
+    with pytest.raises(InputError, match="needs the analysis"):
+        to_kml(rings)  # unions and gaps need the overlay
+    with pytest.raises(InputError, match="unknown layer"):
+        to_kml(rings, layers=["rings"])

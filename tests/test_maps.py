@@ -534,3 +534,86 @@ def test_no_negative_zero_in_rendered_differences(r21):
     table = compare(r21, r21)  # every difference is zero, some by float noise
     for text in (tables.to_markdown(table), tables.to_csv(table), tables.to_json({"z": table})):
         assert not re.search(r"-0(\.0+)?(?![\d.])", text), text[:200]
+
+
+# --------------------------------------------------------------------------- progress
+def test_map_shows_progress_while_drawing(tmp_path, monkeypatch):
+    """With ADCOV_PROGRESS=1 (and a clock that makes every job long), `adcov map` shows a bar
+    for the analysis and one for drawing the map, in steps per altitude and layer."""
+    import itertools
+    import time
+
+    from click.testing import CliRunner
+
+    from adcov.cli import cli
+
+    ticks = itertools.count(start=1000.0, step=10.0)
+    monkeypatch.setattr(time, "perf_counter", lambda: float(next(ticks)))
+    monkeypatch.setenv("ADCOV_PROGRESS", "1")
+    scen = tmp_path / "s.toml"
+    scen.write_text('name = "s"\nregion = "BLR"\naltitudes_m = [300, 1000]\n\n[[sites]]\n'
+                    'name = "Minsk"\nsystem = "Tor-M2"\nlon = 27.56\nlat = 53.9\n',
+                    encoding="utf-8")
+    res = CliRunner().invoke(cli, ["map", str(scen), "--tiles", "none", "-o",
+                                   str(tmp_path / "m.html")])
+    assert res.exit_code == 0, res.stderr
+    drawing = res.stderr[res.stderr.index("drawing the map of s"):]
+    total = 2 + 3 * 2  # the context, 3 steps per altitude, the last touches
+    assert all(f" {k}/{total}" in drawing for k in range(1, total + 1)), drawing
+    assert drawing.endswith(f"{total}/{total}\n")
+    res = CliRunner().invoke(cli, ["-q", "map", str(scen), "--tiles", "none", "--force", "-o",
+                                   str(tmp_path / "m.html")])
+    assert res.exit_code == 0 and res.stderr == ""
+
+
+def test_map_data_progress_counts_every_step():
+    from adcov.render.maps import map_data
+
+    res = analyze(Scenario.builtin("belarus-2021"))
+    seen = []
+    map_data(res, compare=res, progress=lambda done, total: seen.append((done, total)))
+    n = len(res.scenario.altitudes_m)
+    assert seen == [(k, 2 + 4 * n) for k in range(1, 2 + 4 * n + 1)]
+
+
+def test_packed_polylines_decode_to_the_envelopes():
+    """The packed form (maps at scale) gives back every ring vertex to 1e-5 degrees."""
+    import numpy as np
+
+    from adcov.projection import laea_xy_to_lonlat
+    from adcov.render.maps import _pack
+
+    res = analyze(Scenario.builtin("belarus-2023"))
+    st = res.altitude_stats[2]
+    z = res.region_zones
+    idx = [i for i, p in enumerate(st.polygons) if not p.is_empty]
+    packed, box = _pack([st.polygons[i] for i in idx], idx, z.lon0, z.lat0)
+
+    def decode(text):
+        out, i = [], 0
+        while i < len(text):
+            shift = result = 0
+            while True:
+                b = ord(text[i]) - 63
+                i += 1
+                result |= (b & 31) << shift
+                shift += 5
+                if b < 32:
+                    break
+            out.append(~(result >> 1) if result & 1 else result >> 1)
+        return np.cumsum(np.array(out).reshape(-1, 2), axis=0) / 1e5
+
+    latlon = decode(packed["coords"])
+    assert packed["sites"] == idx and len(latlon) == sum(packed["sizes"])
+    v = r = 0
+    for i, n_rings in zip(idx, packed["rings"]):
+        poly = st.polygons[i]
+        rings = [poly.exterior, *poly.interiors]
+        assert n_rings == len(rings)
+        for ring in rings:
+            xy = np.column_stack(laea_xy_to_lonlat(*np.asarray(ring.coords)[:-1].T, z.lon0, z.lat0))
+            got = latlon[v:v + packed["sizes"][r]][:, ::-1]
+            assert got.shape == xy.shape and np.abs(got - xy).max() < 1e-5 + 1e-9
+            v += packed["sizes"][r]
+            r += 1
+    assert box[0] <= latlon[:, 1].min() + 1e-5 and box[3] >= latlon[:, 0].max() - 1e-5

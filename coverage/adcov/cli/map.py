@@ -8,8 +8,8 @@ import click
 
 from ..errors import InputError
 from ..formats import MAP
-from .options import (Settings, analyze, emit, force_option, output_option, pass_settings,
-                      resolve_scenario, scenario_options, target, tiles_option,
+from .options import (Progress, Settings, analyze, emit, force_option, output_option,
+                      pass_settings, resolve_scenario, scenario_options, target, tiles_option,
                       verbosity_options)
 
 
@@ -58,6 +58,8 @@ def map_command(s: Settings, scenario, output, tiles, compare_with, detection_ou
     shown = analyze(s, other) if other is not None else result
     detection = (analyze(s, replace(shown.scenario, mode="detection"))
                  if detection_outlines else None)
-    text = map_html(shown, tiles=tiles, compare=result if other is not None else None,
-                    detection=detection)
+    # The map's data is built per altitude and layer: a bar of its own after the analysis.
+    with Progress(f"drawing the map of {shown.scenario.label}", quiet=s.quiet) as bar:
+        text = map_html(shown, tiles=tiles, compare=result if other is not None else None,
+                        detection=detection, progress=bar)
     emit(out, text)

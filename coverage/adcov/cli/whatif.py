@@ -107,6 +107,8 @@ def whatif(s: Settings, scenario, adds, fmt, output, map_path, tiles):
                                "zones": table, "new_sites": sites})
     if map_out is not None:
         from ..render.maps import map_html
+        from .options import Progress
 
-        emit(map_out, map_html(res_b, tiles=tiles, compare=res_a))
+        with Progress(f"drawing the map of {res_b.scenario.label}", quiet=s.quiet) as bar:
+            emit(map_out, map_html(res_b, tiles=tiles, compare=res_a, progress=bar))
     emit(out, text)

@@ -26,15 +26,21 @@ from .._paths import data_path
 from ..borders import country_geometry
 from ..errors import InputError
 from ..geodesy import wrap_longitude
-from ..projection import area_km2, laea_to_lonlat, near_longitude, round_coordinates
+from ..projection import (area_km2, laea_to_lonlat, laea_xy_to_lonlat, near_longitude,
+                          round_coordinates)
 from ..regions import country_bbox, country_codes, country_name
 from ..stats import compare_zone_tables
 from .records import assumptions_summary, opening_altitude_index, site_record
 from .style import ROLE_COLORS, TILES, badge_label, family, family_palette, sector_color
 
-__all__ = ["build_map", "map_html", "map_data"]
+__all__ = ["PACK_ABOVE", "build_map", "map_html", "map_data"]
 
 _DECIMALS = 5  # about 1 m
+#: With more sites than this, the map is drawn for scale: envelopes travel as encoded
+#: polylines (1e-5 degree steps, about 1 m) and are drawn on one canvas, the figures that are
+#: the same at every altitude are written once, and the site marks are clustered where they
+#: crowd. Below it, every envelope is an SVG shape with its own tooltip.
+PACK_ABOVE = 300
 #: Credit for the city names (GeoNames, CC BY 4.0), shown wherever the map draws them.
 PLACES_ATTRIBUTION = "Places: GeoNames (CC BY 4.0), Natural Earth"
 
@@ -266,15 +272,113 @@ def _terrain_share(envs, polys) -> float | None:
     return hidden / smooth if smooth > 0 else None
 
 
-def map_data(result, compare=None, *, detection=None) -> dict:
+def _polyline(values) -> str:
+    """Integers as Google's encoded polyline characters (zigzag, 5 bits a character, 63
+    added): about 3 characters for a step between neighbouring ring vertices."""
+    v = np.asarray(values, dtype=np.int64)
+    if not len(v):
+        return ""
+    z = ((v << 1) ^ (v >> 63)).astype(np.uint64)
+    n = np.ones(len(z), dtype=np.int64)
+    rest = z >> np.uint64(5)
+    while rest.any():
+        n += rest > 0
+        rest >>= np.uint64(5)
+    start = np.cumsum(n) - n
+    out = np.empty(int(n.sum()), dtype=np.uint8)
+    for j in range(int(n.max())):
+        sel = n > j
+        chunk = (z[sel] >> np.uint64(5 * j)) & np.uint64(31)
+        more = (n[sel] > j + 1).astype(np.uint64) * np.uint64(32)
+        out[start[sel] + j] = (chunk | more) + np.uint64(63)
+    return out.tobytes().decode("ascii")
+
+
+def _pack(polys, sites, lon0, lat0) -> tuple[dict, tuple | None]:
+    """Polygons (LAEA) as the map script's packed form, with their lon/lat bounds: per
+    polygon its site and number of rings; per ring its number of vertices (the closing one
+    left out); every vertex as (lat, lon) in 1e-5 degrees, each a step from the one before,
+    as one encoded polyline. Longitudes are kept within 180 degrees of ``lon0``."""
+    polys = np.asarray(polys, dtype=object)
+    empty = {"sites": [], "rings": [], "sizes": [], "coords": ""}
+    if not len(polys):
+        return empty, None
+    parts, owner = shapely.get_parts(polys, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    xy, ring_of = shapely.get_coordinates(rings, return_index=True)
+    if not len(xy):
+        return empty, None
+    lon, lat = laea_xy_to_lonlat(xy[:, 0], xy[:, 1], lon0, lat0)
+    lon = np.asarray(wrap_longitude(lon, lon0), dtype=float)
+    counts = np.bincount(ring_of, minlength=len(rings))
+    keep = np.ones(len(xy), dtype=bool)
+    keep[np.cumsum(counts)[counts > 0] - 1] = False  # rings close themselves on a canvas
+    ilat = np.round(lat[keep] * 1e5).astype(np.int64)
+    ilon = np.round(lon[keep] * 1e5).astype(np.int64)
+    steps = np.empty(2 * len(ilat), dtype=np.int64)
+    steps[0::2] = np.diff(ilat, prepend=0)
+    steps[1::2] = np.diff(ilon, prepend=0)
+    ring_env = owner[ring_part]
+    packed = {"sites": [int(i) for i in sites],
+              "rings": np.bincount(ring_env, minlength=len(polys)).tolist(),
+              "sizes": (counts - 1).clip(min=0).tolist(),
+              "coords": _polyline(steps)}
+    return packed, (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+
+
+#: The per-altitude figures of a site in the packed form, one list each.
+_SITE_VALUES = ("limited_by", "outer_km", "inner_km", "horizon_km", "empty",
+                "terrain_masked_fraction", "outside_dem_fraction")
+
+
+def _site_info(result, colors) -> tuple[list, dict]:
+    """What a map says of each site at every altitude, once; and each system's sources."""
+    lon0 = result.region_zones.lon0
+    info, sources = [], {}
+    for site in result.scenario.sites:
+        rec = site_record(site)
+        rec.update(lon=float(wrap_longitude(site.lon, lon0)), short=badge_label(site.system),
+                   color=colors[rec["family"]],
+                   properties=[[k, v] for k, v in site.properties.items()])
+        sources.setdefault(rec["system"], site.system.source_lines())
+        info.append(rec)
+    return info, sources
+
+
+def _site_values(envelopes) -> dict:
+    def num(x):
+        return None if x is None else round(float(x), 4)
+
+    return {"limited_by": [str(e.limited_by) for e in envelopes],
+            "outer_km": [num(e.outer_km) for e in envelopes],
+            "inner_km": [num(e.inner_km) for e in envelopes],
+            "horizon_km": [num(e.horizon_km) for e in envelopes],
+            "empty": [bool(e.empty) for e in envelopes],
+            "terrain_masked_fraction": [num(e.terrain_masked_fraction) for e in envelopes],
+            "outside_dem_fraction": [num(e.outside_dem_fraction) for e in envelopes]}
+
+
+def map_data(result, compare=None, *, detection=None, progress=None) -> dict:
     """Everything the map script draws, as plain data (lon/lat, rounded).
 
     ``compare``: the reference result of a comparison (see :func:`build_map`); ``detection``:
     a result of the same scenario in detection mode, whose envelopes are drawn as outlines
-    beside this result's.
+    beside this result's; ``progress``: called as ``progress(done, total)`` after each step
+    (the context, then per altitude its envelopes, coverage layers, sites and table, and
+    detection outlines or gained and lost areas when drawn).
     """
     z = result.region_zones
     sc = result.scenario
+    packed = len(sc.sites) > PACK_ABOVE
+    per_alt = 3 + (detection is not None) + (compare is not None)
+    total = 2 + per_alt * len(result.altitude_stats)
+    done = 0
+
+    def step():
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
 
     def ll(g):
         # Continuous longitudes around the region, so that shapes across the antimeridian draw
@@ -303,21 +407,30 @@ def map_data(result, compare=None, *, detection=None) -> dict:
         labels.append({"name": k, "lon": p.x, "lat": p.y})
     for k, g in z.border_lines.items():
         borders.append(_feature(ll(g), {"name": k, "color": sector_col.get(k, ROLE_COLORS["region"])}))
+    step()
 
     altitudes = []
     all_bounds = [region_bounds]
     for st in result.altitude_stats:
-        env_feats, alt_bounds = [], [region_bounds]
-        for site, env, poly in zip(sc.sites, st.envelopes, st.polygons):
-            if poly.is_empty:
-                continue
-            fam = family(site.system)
-            poly_ll = ll(poly)
-            alt_bounds.append(shapely.bounds(poly_ll))
-            env_feats.append(_feature(poly_ll, {
-                "site": env.site, "system": env.system, "family": fam,
-                "limited_by": str(env.limited_by), "outer_km": round(env.outer_km, 2),
-                "inner_km": round(env.inner_km, 2), "color": colors[fam]}))
+        alt_bounds = [region_bounds]
+        if packed:
+            idx = [i for i, poly in enumerate(st.polygons) if not poly.is_empty]
+            env_packed, box = _pack([st.polygons[i] for i in idx], idx, z.lon0, z.lat0)
+            if box is not None:
+                alt_bounds.append(box)
+        else:
+            env_feats = []
+            for site, env, poly in zip(sc.sites, st.envelopes, st.polygons):
+                if poly.is_empty:
+                    continue
+                fam = family(site.system)
+                poly_ll = ll(poly)
+                alt_bounds.append(shapely.bounds(poly_ll))
+                env_feats.append(_feature(poly_ll, {
+                    "site": env.site, "system": env.system, "family": fam,
+                    "limited_by": str(env.limited_by), "outer_km": round(env.outer_km, 2),
+                    "inner_km": round(env.inner_km, 2), "color": colors[fam]}))
+        step()
         gaps = [_feature(ll(p), {"zone": z.region, "area_km2": round(area_km2(p), 1),
                                  "kind": kind})
                 for p, kind in zip(st.gaps.get(z.region, ()), st.gap_kinds.get(z.region, ()))]
@@ -327,30 +440,45 @@ def map_data(result, compare=None, *, detection=None) -> dict:
         entry = {
             "altitude_m": st.altitude_m,
             "bounds": _box(box),
-            "envelopes": _fc(env_feats),
+            "envelopes": _fc([]) if packed else _fc(env_feats),
             "union": _fc([_feature(ll(st.layer(1)), {})]),
             "depth2": _fc([_feature(ll(st.layer(2)), {})]),
             "depth3": _fc([_feature(ll(st.layer(3)), {})]),
             "gaps": _fc(gaps),
-            "sites": _site_records(result, st, colors),
-            "table": _table_rows(result.zones, st.altitude_m, delta),
         }
+        step()
+        if packed:
+            entry["envelopes_packed"] = env_packed
+            entry["site_values"] = _site_values(st.envelopes)
+        else:
+            entry["sites"] = _site_records(result, st, colors)
+        entry["table"] = _table_rows(result.zones, st.altitude_m, delta)
         if result.dem:
             entry["terrain_masked_fraction"] = _terrain_share(st.envelopes, st.polygons)
+        step()
         if detection is not None:
             det = next((o for o in detection.altitude_stats if o.altitude_m == st.altitude_m),
                        None)
-            feats = []
-            for site, env, poly in zip(detection.scenario.sites, det.envelopes if det else (),
-                                       det.polygons if det else ()):
-                if poly.is_empty:
-                    continue
-                fam = family(site.system)
-                feats.append(_feature(ll(poly), {
-                    "site": env.site, "system": env.system, "family": fam,
-                    "limited_by": str(env.limited_by), "outer_km": round(env.outer_km, 2),
-                    "color": colors.get(fam) or family_palette([fam])[fam]}))
-            entry["detection"] = _fc(feats)
+            if packed:
+                idx = [] if det is None else [i for i, p in enumerate(det.polygons)
+                                               if not p.is_empty]
+                entry["detection_packed"] = _pack([det.polygons[i] for i in idx], idx,
+                                                  z.lon0, z.lat0)[0]
+                entry["detection"] = _fc([])
+            else:
+                feats = []
+                for site, env, poly in zip(detection.scenario.sites,
+                                           det.envelopes if det else (),
+                                           det.polygons if det else ()):
+                    if poly.is_empty:
+                        continue
+                    fam = family(site.system)
+                    feats.append(_feature(ll(poly), {
+                        "site": env.site, "system": env.system, "family": fam,
+                        "limited_by": str(env.limited_by), "outer_km": round(env.outer_km, 2),
+                        "color": colors.get(fam) or family_palette([fam])[fam]}))
+                entry["detection"] = _fc(feats)
+            step()
         if compare is not None:
             other = next((o for o in compare.altitude_stats if o.altitude_m == st.altitude_m), None)
             mine = st.layer(1)
@@ -361,6 +489,7 @@ def map_data(result, compare=None, *, detection=None) -> dict:
                                    for p in shapely.get_parts(gained) if p.area > 1e6])
             entry["lost"] = _fc([_feature(ll(p), {"area_km2": round(area_km2(p), 1)})
                                  for p in shapely.get_parts(lost) if p.area > 1e6])
+            step()
         altitudes.append(entry)
 
     b = np.array(all_bounds)
@@ -407,6 +536,10 @@ def map_data(result, compare=None, *, detection=None) -> dict:
             "label_a": compare.scenario.label, "label_b": sc.label,
             "name_a": compare.scenario.name, "name_b": sc.name},
     }
+    if packed:
+        data["site_info"], data["system_sources"] = _site_info(result, colors)
+    meta["packed"] = packed
+    step()
     return data
 
 
@@ -417,7 +550,7 @@ def _script_json(data) -> str:
 
 
 # ------------------------------------------------------------------------------ the map
-def build_map(result, *, tiles: str = "osm", compare=None, detection=None):
+def build_map(result, *, tiles: str = "osm", compare=None, detection=None, progress=None):
     """A folium map of a result, self-contained (Leaflet and all code inlined).
 
     Parameters
@@ -435,6 +568,9 @@ def build_map(result, *, tiles: str = "osm", compare=None, detection=None):
         The same scenario analysed in detection mode (``replace(scenario, mode="detection")``):
         its radar detection envelopes are drawn as dashed outlines beside this result's
         engagement envelopes, as a layer of their own.
+    progress : callable, optional
+        Called as ``progress(done, total)`` while the map's data is built, per altitude and
+        layer (see :func:`map_data`); the command line's progress bar.
 
     Returns
     -------
@@ -468,7 +604,7 @@ def build_map(result, *, tiles: str = "osm", compare=None, detection=None):
                                   or detection.scenario.mode != "detection"):
         raise InputError("detection outlines need the same region analysed in detection mode",
                          entry="detection", value=detection.scenario.label)
-    data = map_data(result, compare, detection=detection)
+    data = map_data(result, compare, detection=detection, progress=progress)
     m = folium.Map(location=None, tiles=None, control_scale=True, prefer_canvas=False,
                    zoom_control=True)
     m._id = "adcov"
@@ -503,7 +639,8 @@ def build_map(result, *, tiles: str = "osm", compare=None, detection=None):
     return m
 
 
-def map_html(result, *, tiles: str = "osm", compare=None, detection=None) -> str:
+def map_html(result, *, tiles: str = "osm", compare=None, detection=None,
+             progress=None) -> str:
     """The map as one self-contained HTML document (arguments as :func:`build_map`)."""
-    return build_map(result, tiles=tiles, compare=compare,
-                     detection=detection).get_root().render()
+    return build_map(result, tiles=tiles, compare=compare, detection=detection,
+                     progress=progress).get_root().render()

@@ -2,9 +2,9 @@
 
 The map is the one :func:`adcov.render.maps.build_map` draws for the deterministic result, with
 one more layer: per altitude, where at least 50, 90 and 99 % of the samples cover a point
-(:meth:`adcov.uncertainty.UncertaintyResult.coverage_bands`). The layer follows the map's
-altitude buttons (it watches the ``data-adcov-altitude`` attribute the map script keeps on the
-page's body), can be switched off, and has its own legend. The bands are numbers and polygons
+(:meth:`adcov.uncertainty.UncertaintyResult.coverage_bands`). It is added through the map
+script's documented hook, ``window.adcov.addLayer``: it follows the altitude buttons, can be
+switched off with its checkbox in the legend, and its swatch sits there too. The bands are numbers and polygons
 only: no user text reaches the page through them.
 """
 
@@ -23,69 +23,24 @@ _SCRIPT = r"""
 (function () {
   var data = JSON.parse(document.getElementById("adcov-uncertainty-data").textContent);
   var api = window.adcov;
-  if (!api || !api.map) { return; }
-  var map = api.map;
-  map.createPane("adcov-uncertainty").style.zIndex = 395;
-  var show = true;
-  var layers = {};
-  data.altitudes.forEach(function (alt) {
-    layers[String(alt.altitude_m)] = L.geoJSON(alt.bands, {
-      pane: "adcov-uncertainty",
-      style: function (f) {
-        return {className: "adcov-pcover", color: f.properties.color, weight: 1,
-                fillColor: f.properties.color, fillOpacity: 0.45};
-      },
-      onEachFeature: function (f, layer) {
-        var span = document.createElement("span");
-        span.textContent = "Covered in at least " + Math.round(100 * f.properties.level) +
-          " % of " + data.samples + " samples: " + Math.round(f.properties.area_km2) + " km²";
-        layer.bindTooltip(span, {sticky: true});
-      }
-    });
-  });
-  function current() { return document.body.getAttribute("data-adcov-altitude"); }
-  function refresh() {
-    var want = current();
-    Object.keys(layers).forEach(function (k) {
-      var on = show && Number(k) === Number(want);
-      if (on && !map.hasLayer(layers[k])) { layers[k].addTo(map); }
-      if (!on && map.hasLayer(layers[k])) { map.removeLayer(layers[k]); }
-    });
-  }
-  new MutationObserver(refresh).observe(document.body, {attributes: true,
-    attributeFilter: ["data-adcov-altitude"]});
-  var Box = L.Control.extend({
-    options: {position: "bottomleft"},
-    onAdd: function () {
-      var box = document.createElement("div");
-      box.className = "adcov-box adcov-uncertainty";
-      var title = document.createElement("div");
-      title.className = "adcov-box-title";
-      title.textContent = "Probability of coverage";
-      box.appendChild(title);
-      var label = document.createElement("label");
-      var cb = document.createElement("input");
-      cb.type = "checkbox"; cb.checked = true; cb.setAttribute("data-kind", "pcover");
-      cb.addEventListener("change", function () { show = cb.checked; refresh(); });
-      label.appendChild(cb);
-      label.appendChild(document.createTextNode(" share of " + data.samples +
-                                                " samples (seed " + data.seed + ")"));
-      box.appendChild(label);
-      data.levels.forEach(function (lv) {
-        var row = document.createElement("div");
-        var sw = document.createElement("span");
-        sw.style.display = "inline-block"; sw.style.width = "14px"; sw.style.height = "10px";
-        sw.style.marginRight = "6px"; sw.style.background = lv.color;
-        row.appendChild(sw);
-        row.appendChild(document.createTextNode(">= " + Math.round(100 * lv.level) + " %"));
-        box.appendChild(row);
-      });
-      L.DomEvent.disableClickPropagation(box);
-      return box;
-    }
-  });
-  new Box().addTo(map);
-  refresh();
+  if (!api || !api.addLayer) { return; }
+  var perAltitude = {};
+  data.altitudes.forEach(function (alt) { perAltitude[String(alt.altitude_m)] = alt.bands; });
+  api.addLayer("pcover",
+    "Probability of coverage (" + data.samples + " samples, seed " + data.seed + ")",
+    perAltitude,
+    function (f) {
+      return {className: "adcov-pcover", color: f.properties.color, weight: 1,
+              fillColor: f.properties.color, fillOpacity: 0.45};
+    },
+    {zIndex: 395,
+     legend: data.levels.map(function (lv) {
+       return {color: lv.color, label: "covered in >= " + Math.round(100 * lv.level) + " % of the samples"};
+     }),
+     tooltip: function (p) {
+      return "Covered in at least " + Math.round(100 * p.level) + " % of " + data.samples +
+        " samples: " + Math.round(p.area_km2) + " km²";
+    }});
 })();
 """
 

@@ -92,10 +92,136 @@
                depth2: "adcov-depth2", depth3: "adcov-depth3", gaps: "adcov-gap",
                dead_zones: "adcov-dead-zone", gained: "adcov-gained", lost: "adcov-lost"};
 
+  // ------------------------------------------------------------------ envelopes at scale
+  // Thousands of envelopes travel as one encoded polyline per altitude (maps.py `_pack`) and
+  // are drawn on one canvas: decoded once into Web Mercator world pixels at zoom 0, then each
+  // redraw scales and shifts them, skips envelopes out of view and vertices under a pixel
+  // apart (where 50 m is under a pixel), and fills and strokes each ring set.
+  function decodePacked(p) {
+    var n = 0, i;
+    for (i = 0; i < p.sizes.length; i++) { n += p.sizes[i]; }
+    var xy = new Float64Array(2 * n), str = p.coords, idx = 0, len = str.length, k = 0;
+    var lat = 0, lon = 0, even = true, R = Math.PI / 180, MAXLAT = 85.0511287798;
+    while (idx < len && k < 2 * n) {
+      var b, shift = 0, result = 0;
+      do { b = str.charCodeAt(idx++) - 63; result |= (b & 31) << shift; shift += 5; } while (b >= 32);
+      var d = (result & 1) ? ~(result >> 1) : (result >> 1);
+      if (even) { lat += d; } else {
+        lon += d;
+        var la = Math.max(-MAXLAT, Math.min(MAXLAT, lat / 1e5));
+        xy[k++] = 256 * (lon / 1e5 + 180) / 360;
+        xy[k++] = 256 * (0.5 - Math.log(Math.tan(Math.PI / 4 + la * R / 2)) / (2 * Math.PI));
+      }
+      even = !even;
+    }
+    // Per envelope: its first ring and its bounds.
+    var first = [], boxes = new Float64Array(4 * p.rings.length), r = 0, v = 0;
+    for (i = 0; i < p.rings.length; i++) {
+      first.push(r);
+      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      for (var j = 0; j < p.rings[i]; j++, r++) {
+        for (var q = 0; q < p.sizes[r]; q++, v++) {
+          var x = xy[2 * v], y = xy[2 * v + 1];
+          if (x < x0) { x0 = x; } if (x > x1) { x1 = x; } if (y < y0) { y0 = y; } if (y > y1) { y1 = y; }
+        }
+      }
+      boxes[4 * i] = x0; boxes[4 * i + 1] = y0; boxes[4 * i + 2] = x1; boxes[4 * i + 3] = y1;
+    }
+    var starts = [0];
+    for (i = 0; i < p.sizes.length; i++) { starts.push(starts[i] + p.sizes[i]); }
+    return {xy: xy, first: first, starts: starts, boxes: boxes};
+  }
+
+  var PackedLayer = L.Layer.extend({
+    options: {pane: "overlayPane", padding: 0.25},
+    // packed: maps.py's form; colorOf(site index) -> "#rrggbb"; style: weight, fillOpacity,
+    // fill, dash, className.
+    initialize: function (packed, colorOf, style, options) {
+      L.setOptions(this, options);
+      this._packed = packed; this._colorOf = colorOf; this._style = style;
+    },
+    onAdd: function (map) {
+      if (!this._canvas) {
+        this._canvas = L.DomUtil.create("canvas", "leaflet-zoom-hide " + (this._style.className || ""));
+        this._canvas.style.pointerEvents = "none";
+      }
+      this.getPane().appendChild(this._canvas);
+      map.on("moveend resize", this._redraw, this);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend resize", this._redraw, this);
+    },
+    count: function () { return this._packed.sites.length; },
+    _redraw: function () {
+      var map = this._map;
+      if (!map) { return; }
+      if (!this._geo) { this._geo = decodePacked(this._packed); }
+      var g = this._geo, p = this._packed, st = this._style;
+      var size = map.getSize(), pad = size.multiplyBy(this.options.padding).round();
+      var W = size.x + 2 * pad.x, H = size.y + 2 * pad.y, dpr = window.devicePixelRatio || 1;
+      var c = this._canvas, topLeft = map.containerPointToLayerPoint([-pad.x, -pad.y]).round();
+      c.width = Math.round(W * dpr); c.height = Math.round(H * dpr);
+      c.style.width = W + "px"; c.style.height = H + "px";
+      L.DomUtil.setPosition(c, topLeft);
+      var ctx = c.getContext("2d");
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, W, H);
+      var scale = Math.pow(2, map.getZoom()), origin = map.getPixelOrigin();
+      var ox = origin.x + topLeft.x, oy = origin.y + topLeft.y;
+      ctx.lineWidth = st.weight || 1.6;
+      if (st.dash) { ctx.setLineDash(st.dash); }
+      // Vertices closer than STEP pixels to the last one drawn are skipped: the shape moves by
+      // under STEP pixels, which is under the rings' 50 m wherever 50 m spans STEP pixels.
+      var STEP = 2, drawn = 0, b = g.boxes;
+      for (var i = 0; i < p.sites.length; i++) {
+        if (b[4 * i + 2] * scale - ox < -2 || b[4 * i] * scale - ox > W + 2 ||
+            b[4 * i + 3] * scale - oy < -2 || b[4 * i + 1] * scale - oy > H + 2) { continue; }
+        var color = this._colorOf(p.sites[i]);
+        var path = new Path2D();
+        for (var r = g.first[i]; r < g.first[i] + p.rings[i]; r++) {
+          var lx = 0, ly = 0, last = g.starts[r + 1] - 1;
+          for (var v = g.starts[r]; v <= last; v++) {
+            var x = g.xy[2 * v] * scale - ox, y = g.xy[2 * v + 1] * scale - oy;
+            if (v === g.starts[r]) { path.moveTo(x, y); lx = x; ly = y; }
+            else if (Math.abs(x - lx) + Math.abs(y - ly) >= STEP || v === last) { path.lineTo(x, y); lx = x; ly = y; }
+          }
+          path.closePath();
+        }
+        if (st.fill !== false) { ctx.globalAlpha = st.fillOpacity; ctx.fillStyle = color; ctx.fill(path, "evenodd"); }
+        ctx.globalAlpha = st.opacity || 0.95; ctx.strokeStyle = color; ctx.stroke(path);
+        drawn++;
+      }
+      this.drawn = drawn;
+    }
+  });
+
   function inFrame() { try { return window.self !== window.top; } catch (e) { return true; } }
+
+  // The packed form writes what is the same at every altitude once (maps.py `_site_info`):
+  // rebuild each altitude's site records from it.
+  var SITE_VALUES = ["limited_by", "outer_km", "inner_km", "horizon_km", "empty",
+                     "terrain_masked_fraction", "outside_dem_fraction"];
+  function expandSites(data) {
+    if (!data.site_info) { return; }
+    data.altitudes.forEach(function (alt) {
+      var v = alt.site_values;
+      alt.sites = data.site_info.map(function (info, i) {
+        var o = {};
+        Object.keys(info).forEach(function (k) { o[k] = info[k]; });
+        o.sources = data.system_sources[info.system] || [];
+        SITE_VALUES.forEach(function (k) { o[k] = v[k] ? v[k][i] : null; });
+        return o;
+      });
+    });
+  }
 
   window.adcovMap = function (map, data) {
     var meta = data.meta, colors = data.colors;
+    expandSites(data);
+    // At scale (maps.py PACK_ABOVE): envelopes on a canvas, site marks clustered.
+    var packed = !!meta.packed;
     // Fit views in quarter zoom steps: whole steps waste up to half the window.
     map.options.zoomSnap = 0.25;
     var compact = window.innerWidth < 800 || inFrame();
@@ -218,16 +344,27 @@
     });
 
     // ---------------------------------------------------------------- per-altitude layers
+    function siteColor(i) { return data.altitudes[0].sites[i].color; }
     var groups = data.altitudes.map(function (alt) {
       var g = {
-        envelopes: geo(alt.envelopes, "envelopes", "adcov-envelopes"),
+        envelopes: alt.envelopes_packed ?
+          new PackedLayer(alt.envelopes_packed, siteColor, data.compare ?
+            {weight: 1, fill: false, opacity: 0.95, className: "adcov-envelope-canvas"} :
+            {weight: 1, fillOpacity: FILL.envelopes, opacity: 0.95, className: "adcov-envelope-canvas"},
+            {pane: "adcov-envelopes"}) :
+          geo(alt.envelopes, "envelopes", "adcov-envelopes"),
         union: geo(alt.union, "union", "adcov-cover"),
         depth2: geo(alt.depth2, "depth2", "adcov-depth"),
         depth3: geo(alt.depth3, "depth3", "adcov-depth"),
         gaps: geo(split(alt.gaps, false), "gaps", "adcov-gaps"),
         dead_zones: geo(split(alt.gaps, true), "dead_zones", "adcov-gaps")
       };
-      if (data.detection) { g.detection = geo(alt.detection, "detection", "adcov-detection"); }
+      if (data.detection) {
+        g.detection = alt.detection_packed ?
+          new PackedLayer(alt.detection_packed, siteColor, {weight: 1, fill: false, dash: [9, 6], opacity: 0.95,
+                                                            className: "adcov-detection-canvas"}, {pane: "adcov-detection"}) :
+          geo(alt.detection, "detection", "adcov-detection");
+      }
       if (data.compare) {
         g.gained = geo(alt.gained, "gained", "adcov-compare");
         g.lost = geo(alt.lost, "lost", "adcov-compare");
@@ -280,7 +417,8 @@
       return body;
     }
     var sitesLayer = L.layerGroup();
-    var markers = data.markers.map(function (mk) {
+    function makeMarker(entry) {
+      var mk = entry.data;
       var first = data.altitudes[0].sites;
       var title = mk.sites.map(function (i) { return first[i].name + " (" + first[i].system + ")"; }).join("; ");
       var marks = el("span", {className: "adcov-badge-marks"}, mk.families.map(function (f) {
@@ -292,9 +430,69 @@
       var m = L.marker([mk.lat, mk.lon], {pane: "adcov-sites", title: title, riseOnHover: true,
         icon: L.divIcon({className: "adcov-site", html: node, iconSize: [14, 14], iconAnchor: [7, 7]})});
       m.bindPopup(function () { return markerPopup(mk); }, {maxWidth: 380, maxHeight: 420, autoPanPadding: [20, 20]});
-      m.addTo(sitesLayer);
-      return {marker: m, data: mk, badge: badge};
+      entry.marker = m;
+      entry.badge = badge;
+      return entry;
+    }
+    // At scale the marks are made when first shown, and clustered where they crowd.
+    var clustering = packed;
+    var markers = data.markers.map(function (mk) {
+      var entry = {data: mk, marker: null, badge: null};
+      if (!clustering) { makeMarker(entry).marker.addTo(sitesLayer); }
+      return entry;
     });
+
+    // ---------------------------------------------------------------- clusters
+    // A grid of CELL pixels over the view (and a quarter of it around): a cell with one place
+    // shows its mark; a cell with more shows one round mark with the number of sites, which
+    // zooms in to them when clicked. At the last zoom level every mark is shown.
+    var CELL = 64, clusterMarks = [];
+    function siteOff(m) {
+      var alt = data.altitudes[state.index];
+      return m.data.sites.every(function (i) { return alt.sites[i].empty; });
+    }
+    function showMark(m) {
+      if (!m.marker) { makeMarker(m); }
+      if (!sitesLayer.hasLayer(m.marker)) { m.marker.addTo(sitesLayer); }
+      var e = m.marker.getElement();
+      if (e) { e.classList.toggle("adcov-site-off", siteOff(m)); }
+    }
+    function hideMark(m) {
+      if (m.marker && sitesLayer.hasLayer(m.marker) && !m.marker.isPopupOpen()) { sitesLayer.removeLayer(m.marker); }
+    }
+    function recluster() {
+      if (!clustering) { return; }
+      clusterMarks.forEach(function (c) { sitesLayer.removeLayer(c); });
+      clusterMarks = [];
+      var z = map.getZoom(), maxZ = isFinite(map.getMaxZoom()) ? map.getMaxZoom() : 18;
+      var pb = map.getPixelBounds(), size = map.getSize();
+      var x0 = pb.min.x - size.x / 4, y0 = pb.min.y - size.y / 4, x1 = pb.max.x + size.x / 4, y1 = pb.max.y + size.y / 4;
+      var cells = {}, keys = [];
+      markers.forEach(function (m) {
+        var p = map.project([m.data.lat, m.data.lon], z);
+        if (p.x < x0 || p.x > x1 || p.y < y0 || p.y > y1) { hideMark(m); return; }
+        var key = Math.floor(p.x / CELL) + ":" + Math.floor(p.y / CELL);
+        if (!cells[key]) { cells[key] = []; keys.push(key); }
+        cells[key].push(m);
+      });
+      keys.forEach(function (key) {
+        var members = cells[key];
+        if (members.length === 1 || z >= maxZ) { members.forEach(showMark); return; }
+        members.forEach(hideMark);
+        var lat = 0, lon = 0, n = 0, b = L.latLngBounds([]);
+        members.forEach(function (m) {
+          lat += m.data.lat; lon += m.data.lon; n += m.data.sites.length; b.extend([m.data.lat, m.data.lon]);
+        });
+        var px = n < 10 ? 24 : n < 100 ? 30 : 36;
+        var c = L.marker([lat / members.length, lon / members.length], {pane: "adcov-sites", riseOnHover: true,
+          title: n + " sites at " + members.length + " places: click to zoom in",
+          icon: L.divIcon({className: "adcov-cluster", html: el("span", {text: String(n)}), iconSize: [px, px]})});
+        c.on("click", function () { map.fitBounds(b, {padding: [48, 48], maxZoom: maxZ}); });
+        c.adcovCount = n;
+        c.addTo(sitesLayer);
+        clusterMarks.push(c);
+      });
+    }
 
     // ---------------------------------------------------------------- showing one altitude
     function refresh() {
@@ -316,6 +514,7 @@
         b.setAttribute("aria-pressed", i === state.index ? "true" : "false");
       });
       markers.forEach(function (m) {
+        if (!m.marker) { return; }
         var off = m.data.sites.every(function (i) { return alt.sites[i].empty; });
         var e = m.marker.getElement();
         if (e) { e.classList.toggle("adcov-site-off", off); }
@@ -324,7 +523,18 @@
       renderPanel(alt);
       layoutLabels();
     }
-    function setAltitude(i) { state.index = Math.max(0, Math.min(data.altitudes.length - 1, i)); refresh(); }
+    function setAltitude(i) {
+      var before = state.index;
+      state.index = Math.max(0, Math.min(data.altitudes.length - 1, i));
+      refresh();
+      if (before !== state.index || !state.announced) {
+        state.announced = true;
+        // The documented hook for layers added from outside (window.adcov.addLayer and
+        // listeners of "adcov:altitude" on document or window).
+        document.dispatchEvent(new CustomEvent("adcov:altitude", {bubbles: true,
+          detail: {index: state.index, altitude_m: data.altitudes[state.index].altitude_m}}));
+      }
+    }
 
     // ---------------------------------------------------------------- controls
     function collapsible(box, title, body, collapsed, name) {
@@ -402,7 +612,7 @@
     }
 
     // Legend: every layer the map can draw, each with its checkbox.
-    var checks = {};
+    var checks = {}, legend = null;
     function syncChecks() { Object.keys(checks).forEach(function (k) { checks[k].checked = !!state.show[k]; }); }
     var Legend = L.Control.extend({
       options: {position: "bottomleft"},
@@ -455,11 +665,16 @@
         });
         var siteSw = swatch("site", {});
         row("sites", LABELS.sites, siteSw);
+        if (clustering) {
+          row(null, "Crowded sites: one round mark with their number (click to zoom in)",
+              swatch("cluster", {background: colors.union}));
+        }
         row("places", LABELS.places, swatch("city", {background: colors.place}));
         row(null, meta.region_name + " border", line(colors.region, 2.5));
         row(null, "Other countries", area(colors.neighbour, FILL.neighbour));
         body.appendChild(el("div", {className: "adcov-note", text: "Envelope: " + meta.assumptions + "."}));
         body.appendChild(el("div", {className: "adcov-note adcov-attribution", text: meta.places_attribution}));
+        legend = {row: row, body: body, area: area, line: line};
         collapsible(box, "Legend and layers", body, compact, "legend");
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
@@ -520,14 +735,19 @@
         sectorLabels.forEach(function (m) { var e = m.getElement(); if (e && e.firstChild) { taken.push(grow(rectOf(e.firstChild), 2)); } });
       }
       if (state.show.sites) {
-        markers.forEach(function (m) { var e = m.marker.getElement(); if (e) { taken.push(grow(rectOf(e.querySelector(".adcov-dot")), 1)); } });
+        var shown = markers.filter(function (m) { return m.marker && m.marker.getElement(); });
+        shown.forEach(function (m) { taken.push(grow(rectOf(m.marker.getElement().querySelector(".adcov-dot")), 1)); });
+        clusterMarks.forEach(function (c) { var e = c.getElement(); if (e) { taken.push(grow(rectOf(e), 1)); } });
+        var size = map.getSize();
         // Badges in order of latitude, north first, so that the layout is stable.
-        markers.slice().sort(function (a, b) { return b.data.lat - a.data.lat || a.data.lon - b.data.lon; }).forEach(function (m) {
-          var e = m.marker.getElement();
-          if (!e) { return; }
-          var w = m.badge.offsetWidth, h = m.badge.offsetHeight;
+        shown.sort(function (a, b) { return b.data.lat - a.data.lat || a.data.lon - b.data.lon; }).forEach(function (m) {
           var p = map.latLngToContainerPoint(m.marker.getLatLng());
+          if (clustering && (p.x < -50 || p.y < -50 || p.x > size.x + 50 || p.y > size.y + 50)) { return; }
+          m.badge.style.visibility = "";
+          var w = m.badge.offsetWidth, h = m.badge.offsetHeight;
           var best = place(p, w, h, 7, taken);
+          // At scale a badge that would cover another gives way: its mark stays.
+          if (clustering && best.cost > 0) { m.badge.style.visibility = "hidden"; return; }
           m.badge.style.left = (7 + best.off[0]) + "px";
           m.badge.style.top = (7 + best.off[1]) + "px";
           taken.push(best.box);
@@ -577,7 +797,8 @@
         e.style.visibility = "hidden";
       });
     }
-    map.on("zoomend", layoutLabels);
+    if (clustering) { map.on("moveend", function () { recluster(); layoutLabels(); }); }
+    else { map.on("zoomend", layoutLabels); }
 
     // ---------------------------------------------------------------- the first view
     // Fits the region and the shown altitude's coverage into the largest part of the window
@@ -608,10 +829,63 @@
 
     // A first view, then the layers and controls, then the view fitted around the controls.
     map.fitBounds(data.altitudes[meta.initial_index].bounds, {animate: false});
+    recluster();
     setAltitude(meta.initial_index);
     var freePad = fitFree(L.latLngBounds(data.altitudes[state.index].bounds));
     layoutLabels();
+
+    // ---------------------------------------------------------------- layers from outside
+    // window.adcov.addLayer(name, label, perAltitude, style, options): a layer of one
+    // GeoJSON FeatureCollection per altitude (an array in the map's altitude order, or an
+    // object keyed by altitude in metres), shown with the shown altitude, with a checkbox
+    // and a swatch in the legend. `style`: Leaflet path options, or a function of the
+    // feature returning them; options.tooltip(properties) -> text; options.legend: a list
+    // of {color, label} shown under its row; options.shown (default true); options.zIndex
+    // of its pane (default 395, between depth and envelopes). Listen to "adcov:altitude"
+    // (detail: index, altitude_m) on document for anything else that follows the altitude.
+    // Returns the per-altitude Leaflet layers. Text reaches the page as text only.
+    function addLayer(name, label, perAltitude, style, options) {
+      options = options || {};
+      if (!/^[a-z][a-z0-9_-]*$/i.test(name) || CLASS[name] || state.show.hasOwnProperty(name)) {
+        throw new Error("adcov.addLayer: name taken or not a plain identifier: " + name);
+      }
+      var pane = "adcov-extra-" + name;
+      map.createPane(pane).style.zIndex = options.zIndex || 395;
+      var made = data.altitudes.map(function (alt, i) {
+        var fc = Array.isArray(perAltitude) ? perAltitude[i] : (perAltitude[String(alt.altitude_m)] || perAltitude[alt.altitude_m]);
+        var layer = L.geoJSON(fc || {type: "FeatureCollection", features: []}, {
+          pane: pane,
+          style: function (f) {
+            var s = typeof style === "function" ? style(f) : (style || {});
+            var out = {}; Object.keys(s).forEach(function (k) { out[k] = s[k]; });
+            out.className = "adcov-extra adcov-extra-" + name + (s.className ? " " + s.className : "");
+            return out;
+          },
+          onEachFeature: function (f, l) {
+            if (options.tooltip) { l.bindTooltip(el("span", {text: String(options.tooltip(f.properties || {}, f))}), {sticky: true}); }
+          }
+        });
+        groups[i][name] = layer;
+        return layer;
+      });
+      state.show[name] = options.shown !== false;
+      if (legend) {
+        var s0 = typeof style === "function" ? {} : (style || {});
+        var c = s0.fillColor || s0.color || "#555555";
+        var r = legend.row(name, label, s0.fill === false ? legend.line(c, 2) : legend.area(c, 0.45));
+        var rows = [r].concat((options.legend || []).map(function (item, k) {
+          return legend.row(name, item.label, legend.area(item.color, 0.6), "extra:" + name + ":" + k);
+        }));
+        var note = legend.body.querySelector(".adcov-note");
+        rows.forEach(function (x) { if (note) { legend.body.insertBefore(x, note); } });
+      }
+      refresh();
+      return made;
+    }
+
     window.adcov = {setAltitude: setAltitude, state: state, data: data, map: map, layoutLabels: layoutLabels,
-                    freePadding: freePad, refit: function () { return fitFree(L.latLngBounds(data.altitudes[state.index].bounds)); }};
+                    freePadding: freePad, addLayer: addLayer, recluster: recluster,
+                    altitude: function () { return data.altitudes[state.index].altitude_m; },
+                    refit: function () { return fitFree(L.latLngBounds(data.altitudes[state.index].bounds)); }};
   };
 })();
