@@ -214,7 +214,7 @@ extra = replace(sc.sites[0], name="Mozyr", lon=29.25, lat=52.05)
 more = replace(sc, sites=sc.sites + (extra,))
 try:
     from adcov.analysis import whatif as incremental
-    what = best(lambda: incremental(sc, [extra]))
+    what = best(lambda: incremental(sc, extra))
     how = "adcov.analysis.whatif (incremental)"
 except ImportError:
     what = best(lambda: compare(analyze(sc), analyze(more)))

@@ -754,3 +754,283 @@ def test_cli_profile_of_radars_in_both_modes(radar_file, tmp_path):
         res = run("profile", radar_file, "--mode", mode, "-o", png, "--points", 25)
         assert res.exit_code == 0, res.output
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------------------- uncertainty bands
+#: About 194 km from the nearest border of Belarus (tests/test_uncertainty.py checks it).
+INNER = (28.41, 53.40)
+BAND_A_KM, BAND_B_KM = 100.0, 110.0
+BAND_ALTS = (10.0, 50.0, 500.0, 3000.0, 15000.0, 30000.0)
+
+
+def geodesic_disc_km2(lon, lat, radius_km, n=7200) -> float:
+    """Area of a fine geodesic ring on the WGS84 ellipsoid (pyproj.Geod). [km2]"""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    az = np.linspace(0.0, 360.0, n, endpoint=False)
+    lons, lats, _ = geod.fwd(np.full(n, lon), np.full(n, lat), az, np.full(n, radius_km * 1e3))
+    return abs(geod.polygon_area_perimeter(lons, lats)[0]) / 1e6
+
+
+def blr_area_km2() -> float:
+    """Belarus's area on the WGS84 ellipsoid (pyproj.Geod), not the engine's LAEA area."""
+    from pyproj import Geod
+
+    from adcov.borders import country_geometry
+
+    return abs(Geod(ellps="WGS84").geometry_area_perimeter(country_geometry("BLR"))[0]) / 1e6
+
+
+@pytest.fixture(scope="module")
+def ranged():
+    """One site far inside Belarus, its range uniform over [100, 110] km, on a 500 m mast: from
+    50 m up its radar horizon (over 114 km) is beyond its range, so it covers a geodesic disc
+    of the range; at 10 m the horizon (105 km) cuts the widest discs."""
+    system = System("Ranged", "Ranged", max_range_km=0.5 * (BAND_A_KM + BAND_B_KM),
+                    min_range_km=0.0, max_altitude_m=30000.0, min_altitude_m=0.0,
+                    antenna_height_m=500.0, ranges={"max_range_km": (BAND_A_KM, BAND_B_KM)})
+    return Scenario("one ranged site", (Site("S", system, lon=INNER[0], lat=INNER[1]),),
+                    altitudes_m=(500.0,))
+
+
+@pytest.fixture(scope="module")
+def ranged_bands(ranged):
+    from adcov.uncertainty import profile_bands
+
+    return profile_bands(ranged, samples=200, seed=20241, altitudes_m=BAND_ALTS)
+
+
+@pytest.fixture(scope="module")
+def ranged_profile(ranged):
+    return altitude_profile(ranged, BAND_ALTS)
+
+
+def test_profile_bands_of_a_range_are_geodesic_disc_areas(ranged, ranged_profile, ranged_bands):
+    """The q-quantile of the covered share is the disc at the ground distance of the slant
+    range a + q (b - a) (law of cosines on the Gaussian sphere, antenna 500 m, target at the
+    altitude), or of the radar horizon where that is nearer (at 10 m: 105 km, inside the
+    band), over Belarus's geodesic area: within 1 % for 200 samples at every altitude."""
+    from adcov.profile import with_bands
+
+    merged = with_bands(ranged_profile, ranged_bands)
+    assert list(merged.columns) == [*ranged_profile.columns, "p5", "p50", "p95", "samples",
+                                    "seed"]
+    assert merged[list(ranged_profile.columns)].equals(ranged_profile)
+    assert (merged.samples == 200).all() and (merged.seed == 20241).all()
+    region = merged[merged.zone == "BLR"].set_index("altitude_m")
+    assert list(region.index) == list(BAND_ALTS)
+    area = blr_area_km2()
+    r = gaussian_radius(INNER[1])
+    clipped = 0
+    for alt in BAND_ALTS:
+        horizon = horizon_km(500.0, alt, r)
+        for q in (5, 50, 95):
+            slant = BAND_A_KM + q / 100.0 * (BAND_B_KM - BAND_A_KM)
+            ground = slant_ground_km(slant, 500.0, alt, r)
+            clipped += horizon < ground
+            want = geodesic_disc_km2(*INNER, min(ground, horizon)) / area
+            assert region.loc[alt, f"p{q}"] == pytest.approx(want, rel=0.01), (alt, q)
+        if alt > 10.0:  # range-limited over the whole band
+            assert horizon > slant_ground_km(BAND_B_KM, 500.0, alt, r)
+            assert region.loc[alt, "n_range"] == 1
+            # the samples do spread: p5 and p95 are 9 km of range apart, about 17 % of area
+            assert region.loc[alt, "p95"] > 1.15 * region.loc[alt, "p5"]
+    assert clipped == 1  # p95 at 10 m: the horizon
+
+
+def test_profile_bands_without_uncertainty_are_the_line():
+    """Nothing uncertain in belarus-2021 (no --from-sources): p5 = p50 = p95 = the profile's
+    covered fraction, exactly, in every zone."""
+    from adcov.profile import with_bands
+    from adcov.uncertainty import profile_bands, uncertain_inputs
+
+    sc = Scenario.builtin("belarus-2021")
+    assert uncertain_inputs(sc).empty
+    alts = (10.0, 176.0, 1000.0, 20000.0)
+    prof = altitude_profile(sc, alts)
+    merged = with_bands(prof, profile_bands(sc, samples=3, seed=5, altitudes_m=alts))
+    assert len(merged) == len(prof) == 4 * len(alts)
+    for col in ("p5", "p50", "p95"):
+        assert (merged[col] == merged.covered_fraction).all(), col
+
+
+def test_with_bands_needs_a_band_for_every_row(ranged_profile, ranged_bands):
+    from adcov.profile import with_bands
+
+    with pytest.raises(ValueError, match="no row for zone 'BLR' at 3000 m"):
+        with_bands(ranged_profile, ranged_bands[ranged_bands.altitude_m != 3000.0])
+    with pytest.raises(ValueError, match="more than one row"):
+        with_bands(ranged_profile, pd.concat([ranged_bands, ranged_bands]))
+
+
+def band_collections(fig):
+    from matplotlib.collections import PolyCollection
+
+    return {c.get_gid(): c for c in fig.axes[0].collections
+            if isinstance(c, PolyCollection) and str(c.get_gid()).startswith("band-")}
+
+
+def test_plot_profile_draws_a_band_per_zone(agg, ranged_profile, ranged_bands):
+    """One shaded area per zone, in its line's colour, from p5 to p95 at each altitude; the
+    legend says what the shading is."""
+    from matplotlib.colors import to_rgb
+
+    fig = plot_profile(ranged_profile, title="one ranged site", bands=ranged_bands)
+    check_layout(fig)
+    ax = fig.axes[0]
+    bands = band_collections(fig)
+    lines = {ln.get_label().split(" (")[0]: ln for ln in ax.get_lines()}
+    assert set(bands) == {f"band-{z}" for z in ("BLR", *SECTORS)} and set(lines) == {
+        "BLR", *SECTORS}
+    for zone, line in lines.items():
+        band = bands[f"band-{zone}"]
+        assert to_rgb(band.get_facecolor()[0]) == pytest.approx(to_rgb(line.get_color()))
+        assert band.get_zorder() < line.get_zorder()  # under the line
+        want = ranged_bands[ranged_bands.zone == zone].set_index("altitude_m")
+        (path,) = band.get_paths()
+        xy = path.vertices
+        for alt in BAND_ALTS:
+            ys = xy[np.isclose(xy[:, 0], alt, rtol=1e-12), 1]
+            assert ys.min() == pytest.approx(want.loc[alt, "p5"] * 100, abs=1e-9), (zone, alt)
+            assert ys.max() == pytest.approx(want.loc[alt, "p95"] * 100, abs=1e-9), (zone, alt)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "shaded: p5-p95 of\n200 samples (seed 20241)" in legend
+    # without bands: no shading, no legend entry
+    fig = plot_profile(ranged_profile)
+    assert not band_collections(fig)
+    assert not any("p5-p95" in t.get_text() for t in fig.axes[0].get_legend().get_texts())
+
+
+@pytest.mark.parametrize("dpi", [100, 120])
+def test_plot_profile_with_bands_keeps_the_layout(agg, profile2023, blr2023, dpi):
+    """belarus-2023 with its three crossover labels, the feet axis and a band of +-3 points
+    around each line (the drawing only; the band values are tested above): nothing overlaps,
+    the legends stay outside the data."""
+    bands = profile2023[["altitude_m", "zone", "zone_kind"]].assign(
+        p5=(profile2023.covered_fraction - 0.03).clip(0, 1),
+        p95=(profile2023.covered_fraction + 0.03).clip(0, 1), samples=1000, seed=7)
+    fig = plot_profile(profile2023, title=blr2023.name, crossover=crossovers(blr2023),
+                       feet=True, bands=bands)
+    fig.set_dpi(dpi)
+    check_layout(fig)
+    assert len(band_collections(fig)) == 4
+    with pytest.raises(ValueError, match="bands have no row for zone 'west'"):
+        plot_profile(profile2023, bands=bands[bands.zone != "west"])
+
+
+RANGED_SITE = ONE_SITE + "position_sigma_km = 10\n"
+
+
+def test_cli_profile_samples(tmp_path):
+    """--samples: the CSV gains p5, p50, p95 (rounded as covered_fraction), samples and seed;
+    the same seed gives the same bytes, CSV and SVG; without --seed, seed 0, said so."""
+    scen = tmp_path / "one.toml"
+    scen.write_text(RANGED_SITE, encoding="utf-8")
+    args = ["profile", scen, "--points", 25, "--samples", 3]
+    outs = {}
+    for name in ("a", "b"):
+        for suffix in ("csv", "svg"):
+            out = tmp_path / f"{name}.{suffix}"
+            res = run(*args, "--seed", 11, "-o", out)
+            assert res.exit_code == 0, res.output
+            assert "seed" not in res.stderr
+            outs[name, suffix] = out.read_bytes()
+    assert outs["a", "csv"] == outs["b", "csv"] and outs["a", "svg"] == outs["b", "svg"]
+    rows = list(csv.DictReader(io.StringIO(outs["a", "csv"].decode("utf-8"))))
+    assert list(rows[0])[-5:] == ["p5", "p50", "p95", "samples", "seed"]
+    plain = tmp_path / "plain.csv"
+    assert run("profile", scen, "--points", 25, "-o", plain).exit_code == 0
+    plain_rows = list(csv.DictReader(io.StringIO(plain.read_text(encoding="utf-8"))))
+    assert [{k: r[k] for k in plain_rows[0]} for r in rows] == plain_rows
+    for r in rows:
+        assert r["samples"] == "3" and r["seed"] == "11"
+        assert float(r["p5"]) <= float(r["p50"]) <= float(r["p95"])
+        assert all(len(r[k].split(".")[1]) <= 4 for k in ("p5", "p50", "p95"))
+    # the position error moves the disc across the sectors' edges: the bands have a width
+    assert any(float(r["p95"]) > float(r["p5"]) for r in rows if r["zone"] == "west")
+    svg = outs["a", "svg"].decode("utf-8")
+    assert all(f'id="band-{z}"' in svg for z in ("BLR", *SECTORS))
+    other = tmp_path / "other.csv"
+    res = run(*args, "--seed", 12, "-o", other)
+    assert res.exit_code == 0 and other.read_bytes() != outs["a", "csv"]
+    default = tmp_path / "default.csv"
+    res = run(*args, "-o", default)
+    assert res.exit_code == 0, res.output
+    assert "seed 0" in res.stderr
+    assert run(*args, "--seed", 0, "-o", tmp_path / "zero.csv").exit_code == 0
+    assert (tmp_path / "zero.csv").read_bytes() == default.read_bytes()
+
+
+@pytest.mark.parametrize("flag", [["--seed", "3"], ["--from-sources"]])
+def test_cli_profile_sampling_flags_need_samples(one_site, tmp_path, flag):
+    out = tmp_path / "x.csv"
+    res = run("profile", one_site, "-o", out, *flag)
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [
+        f"adcov: error: {flag[0]}: sets how --samples draws the uncertain inputs; give "
+        "--samples N too"]
+    assert not out.exists()
+
+
+# --------------------------------------------------------------------------- the profile's shortcuts
+def test_profile_is_what_stats_gives_at_the_same_altitudes(blr2023):
+    """The profile cuts each distinct envelope once (co-located S-400 missiles share the
+    horizon-limited envelope below 3.1 km), builds only the union, and skips altitudes with no
+    envelope: its covered share and mean depth are still those of `adcov stats`, to 1e-12, with
+    a site outside the region, at altitudes where envelopes coincide, differ, and are all
+    empty."""
+    from adcov import analyze
+
+    outside = dataclasses.replace(blr2023.sites[0], name="Smolensk", lon=32.05, lat=54.78)
+    sc = dataclasses.replace(blr2023, sites=blr2023.sites + (outside,),
+                             altitudes_m=(0.0, 10.0, 1000.0, 5000.0, 27001.0, 40000.0))
+    prof = altitude_profile(sc, sc.altitudes_m).set_index(["altitude_m", "zone"])
+    zones = analyze(sc).zones
+    zones = zones[zones.zone_kind.isin(["region", "sector"])].set_index(["altitude_m", "zone"])
+    assert sorted(prof.index) == sorted(zones.index)
+    for col in ("covered_fraction", "covered_km2", "mean_depth"):
+        np.testing.assert_allclose(prof[col], zones.loc[prof.index, col], rtol=1e-12, atol=1e-12,
+                                   err_msg=col)
+    # the shortcuts did apply: equal envelopes at 1 km, none at 40 km
+    at_1km = prof.loc[(1000.0, "BLR")]
+    assert at_1km.mean_depth > at_1km.covered_fraction > 0
+    assert (prof.loc[40000.0].covered_fraction == 0).all()
+    assert (prof.loc[40000.0].n_empty == len(sc.sites)).all()
+
+
+def test_profile_progress_counts_altitudes(blr2023):
+    seen = []
+    altitude_profile(blr2023, [100.0, 1000.0, 40000.0], progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_a_cover_of_depth_one_is_the_union_of_the_full_cover(blr2023):
+    """overlay.cut_envelopes(max_depth=1), which the profile uses: the same union, cell by cell
+    and merged, no deeper layer; extend_cover keeps the depth."""
+    import shapely
+
+    from adcov.overlay import MAX_DEPTH, cut_envelopes, extend_cover
+    from adcov.pipeline import cut_scenario, scenario_sweep
+
+    sw = scenario_sweep(blr2023, [1000.0])
+    envs, polys = sw.envelopes[0], sw.polygons[0]
+    full = cut_envelopes(sw.frame, envs, polys, altitude_m=1000.0)
+    one = cut_envelopes(sw.frame, envs, polys, altitude_m=1000.0, max_depth=1)
+    assert (full.max_depth, one.max_depth) == (MAX_DEPTH, 1)
+    assert np.array_equal(one.layer_full[0], full.layer_full[0])
+    assert all(shapely.equals_exact(a, b, 0.0) or (a.is_empty and b.is_empty)
+               for a, b in zip(one.layers[0], full.layers[0]))
+    assert one.layer(1).area == pytest.approx(full.layer(1).area, rel=1e-12)
+    with pytest.raises(ValueError, match="depth 2 is not built"):
+        one.layer(2)
+    with pytest.raises(ValueError, match="max_depth"):
+        cut_envelopes(sw.frame, envs, polys, altitude_m=1000.0, max_depth=0)
+    half = len(envs) // 2
+    first = cut_envelopes(sw.frame, envs[:half], polys[:half], altitude_m=1000.0, max_depth=1)
+    grown, new_only, _ = extend_cover(sw.frame, first, envs[half:], polys[half:])
+    assert grown.max_depth == new_only.max_depth == 1
+    assert grown.layer(1).area == pytest.approx(full.layer(1).area, rel=1e-12)
+    pieces = cut_scenario(blr2023, [1000.0], max_depth=2)
+    assert pieces.covers[0].max_depth == 2
+    assert pieces.covers[0].layer(2).area == pytest.approx(full.layer(2).area, rel=1e-12)

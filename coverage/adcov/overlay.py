@@ -43,7 +43,8 @@ __all__ = [
 #: within 1 % of it in every case (by 15-25 % against 25 km). Results do not depend on it
 #: beyond rounding. [m]
 CELL_SIZE_M = 50_000.0
-#: Depth layers computed (covered by at least 1, 2 and 3 envelopes).
+#: Depth layers computed by default (covered by at least 1, 2 and 3 envelopes); a cover may be
+#: cut with fewer (``max_depth``) when only the union is needed.
 MAX_DEPTH = 3
 
 _EMPTY = shapely.Polygon()
@@ -356,7 +357,7 @@ class Cover:
         Per cell, the number of envelopes covering it whole.
     layers : tuple of ndarray
         ``layers[k][cell]``: the part of the cell covered by at least k + 1 envelopes (the box
-        itself where ``layer_full[k][cell]``).
+        itself where ``layer_full[k][cell]``), for k below :attr:`max_depth`.
     layer_full : tuple of ndarray of bool
         ``layer_full[k][cell]``: the whole cell is covered by at least k + 1 envelopes.
     forward_layer, forward_full : ndarray
@@ -379,11 +380,19 @@ class Cover:
     forward_layer: np.ndarray
     forward_full: np.ndarray
 
+    @property
+    def max_depth(self) -> int:
+        """The deepest layer built (:data:`MAX_DEPTH` unless cut with fewer)."""
+        return len(self.layers)
+
     def layer(self, depth: int):
         """The area covered by at least ``depth`` envelopes (1: the union), LAEA. [m]
 
         Merged from the cell pieces once, then kept: maps, exports and comparisons share it.
         """
+        if not 1 <= depth <= self.max_depth:
+            raise ValueError(f"depth {depth} is not built in this cover (1 to "
+                             f"{self.max_depth})")
         return self._merged[depth - 1]
 
     @cached_property
@@ -419,15 +428,18 @@ def _pairs(frame: Frame, polygons: np.ndarray):
 
 
 def _assemble(frame, envelopes, polygons, altitude_m, counts_forward, pairs, *, base=None,
-              cells=None) -> "Cover":
-    """A :class:`Cover` from its pairs, building the depth layers in ``cells`` (all touched
-    cells by default) and taking them from ``base`` elsewhere."""
+              cells=None, max_depth: int = MAX_DEPTH) -> "Cover":
+    """A :class:`Cover` from its pairs, building the depth layers 1 to ``max_depth`` (that of
+    ``base`` when given) in ``cells`` (all touched cells by default) and taking them from
+    ``base`` elsewhere."""
     g = frame.grid
     full_e, full_c, part_e, part_c, part_pieces = pairs
+    if base is not None:
+        max_depth = base.max_depth
     n_full = np.bincount(full_c, minlength=g.size)
-    layer_full = [n_full > k for k in range(MAX_DEPTH)]
+    layer_full = [n_full > k for k in range(max_depth)]
     if base is None:
-        layers = [np.full(g.size, _EMPTY, dtype=object) for _ in range(MAX_DEPTH)]
+        layers = [np.full(g.size, _EMPTY, dtype=object) for _ in range(max_depth)]
         cells = np.union1d(full_c, part_c).astype(int)
     else:
         layers = [np.array(a, dtype=object) for a in base.layers]
@@ -436,9 +448,9 @@ def _assemble(frame, envelopes, polygons, altitude_m, counts_forward, pairs, *, 
     starts = np.searchsorted(part_c, np.arange(g.size + 1))
     for c in cells:
         f = int(n_full[c])
-        for k in range(min(f, MAX_DEPTH)):
+        for k in range(min(f, max_depth)):
             layers[k][c] = g.boxes[c]
-        need = MAX_DEPTH - f
+        need = max_depth - f
         if need <= 0:
             continue
         pcs = list(part_pieces[starts[c]:starts[c + 1]])
@@ -460,7 +472,7 @@ def _assemble(frame, envelopes, polygons, altitude_m, counts_forward, pairs, *, 
 
 
 def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float,
-                  counts_forward=None) -> Cover:
+                  counts_forward=None, max_depth: int = MAX_DEPTH) -> Cover:
     """Cut one altitude's envelope polygons into the frame's cells and build the depth layers.
 
     Parameters
@@ -476,14 +488,25 @@ def cut_envelopes(frame: Frame, envelopes, polygons, *, altitude_m: float,
     counts_forward : sequence of bool, optional
         Per envelope: does it count for coverage beyond the border (its site is in the
         region)? Default: every envelope does.
+    max_depth : int, default :data:`MAX_DEPTH`
+        Build the layers covered by at least 1 to ``max_depth`` envelopes only (1: the union
+        alone, which is all that covered areas and gaps need; the depth integral needs no
+        layer). [-]
 
     Returns
     -------
     Cover
     """
+    max_depth = _check_depth(max_depth)
     polygons = np.asarray(polygons, dtype=object)
     return _assemble(frame, envelopes, polygons, altitude_m, counts_forward,
-                     _pairs(frame, polygons))
+                     _pairs(frame, polygons), max_depth=max_depth)
+
+
+def _check_depth(max_depth) -> int:
+    if isinstance(max_depth, bool) or int(max_depth) != max_depth or max_depth < 1:
+        raise ValueError(f"max_depth must be a whole number of at least 1 (got {max_depth!r})")
+    return int(max_depth)
 
 
 def extend_cover(frame: Frame, cover: Cover, envelopes, polygons, *, counts_forward=None):
@@ -504,14 +527,16 @@ def extend_cover(frame: Frame, cover: Cover, envelopes, polygons, *, counts_forw
     Returns
     -------
     (Cover, Cover, ndarray of int)
-        The extended cover, the cover of the new envelopes alone, and the cells they touch.
+        The extended cover, the cover of the new envelopes alone, and the cells they touch;
+        both with the depth layers of ``cover``.
     """
     polygons = np.asarray(polygons, dtype=object)
     new_pairs = _pairs(frame, polygons)
     n_old = len(cover.envelopes)
     counts = None if counts_forward is None else np.asarray(counts_forward, dtype=bool)
     new_only = _assemble(frame, envelopes, polygons, cover.altitude_m,
-                         None if counts is None else counts[n_old:], new_pairs)
+                         None if counts is None else counts[n_old:], new_pairs,
+                         max_depth=cover.max_depth)
     fe, fc, pe, pc, pp = new_pairs
     part_c = np.concatenate([cover.part_c, pc])
     order = np.argsort(part_c, kind="stable")

@@ -18,10 +18,11 @@ import shapely
 from .borders import Zones, build_zones
 from .envelope import envelope_polygons
 from .models import envelopes
-from .overlay import CELL_SIZE_M, Frame, build_frame, cut_envelopes
+from .overlay import CELL_SIZE_M, MAX_DEPTH, Frame, build_frame, cut_envelopes
 from .projection import lonlat_to_laea_xy
 
-__all__ = ["IN_REGION_TOLERANCE_M", "Pieces", "region_zones", "sites_in_region", "cut_scenario"]
+__all__ = ["IN_REGION_TOLERANCE_M", "Pieces", "Sweep", "region_zones", "sites_in_region",
+           "scenario_sweep", "cut_scenario"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,9 +94,42 @@ def sites_in_region(scenario, zones: Zones) -> np.ndarray:
     return shapely.dwithin(zones.region_geom, shapely.points(x, y), IN_REGION_TOLERANCE_M)
 
 
-def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
-                 progress=None, also_sites=()) -> Pieces:
-    """Compute every envelope of a scenario at each altitude and cut them into cells.
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """A scenario's envelopes and polygons at each altitude, with the frame they are cut into:
+    everything :func:`cut_scenario` needs to cut them.
+
+    Attributes
+    ----------
+    zones : Zones
+        The region's zones (LAEA).
+    frame : Frame
+        The zones cut into a grid that covers every polygon.
+    altitudes_m : tuple of float
+        Target altitudes. [m]
+    envelopes : tuple of tuple of Envelope
+        Per altitude, one envelope per site (terrain-masked with a DEM).
+    polygons : tuple of ndarray
+        Per altitude, the envelopes' polygons (LAEA; empty for empty envelopes).
+    inside : ndarray of bool
+        Per site: does it lie in the region (its envelope counts beyond the border)?
+    dem : str or None
+        The DEM applied (its description), or None.
+    """
+
+    zones: Zones
+    frame: Frame
+    altitudes_m: tuple
+    envelopes: tuple
+    polygons: tuple
+    inside: np.ndarray
+    dem: str | None = None
+
+
+def scenario_sweep(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
+                   also_sites=()) -> Sweep:
+    """Every envelope of a scenario at each altitude, its polygon, and the frame to cut them
+    into (the first half of :func:`cut_scenario`).
 
     Parameters
     ----------
@@ -105,15 +139,12 @@ def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
         Target altitudes (default: the scenario's). [m]
     cell_m : float, optional
         Grid cell size. [m]
-    progress : callable, optional
-        Called as ``progress(done, total)`` after each altitude.
     also_sites : sequence of Site, optional
-        Sites whose envelopes the grid and the neighbours' zones must also take in (for
-        :func:`adcov.analysis.extend`); they are not analysed.
+        Sites whose envelopes the grid and the neighbours' zones must also take in.
 
     Returns
     -------
-    Pieces
+    Sweep
     """
     alts = tuple(float(a) for a in (scenario.altitudes_m if altitudes_m is None else altitudes_m))
     mode = getattr(scenario, "mode", "engagement")
@@ -136,14 +167,44 @@ def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
         per_alt, polys = _terrain_mask(scenario, dem, reference, alts, per_alt, polys, zones)
     frame = build_frame(zones, np.concatenate(polys + extent) if polys else [], cell_m=cell_m)
     inside = sites_in_region(scenario, zones)
-    covers = []
-    for i, (h, envs, p) in enumerate(zip(alts, per_alt, polys)):
-        covers.append(cut_envelopes(frame, envs, p, altitude_m=h, counts_forward=inside))
-        if progress is not None:
-            progress(i + 1, len(alts))
-    return Pieces(scenario, zones, frame, tuple(covers), float(cell_m),
-                  dem.describe() if dem is not None else None)
+    return Sweep(zones, frame, alts, tuple(tuple(e) for e in per_alt),
+                 tuple(np.asarray(p, dtype=object) for p in polys), inside,
+                 dem.describe() if dem is not None else None)
 
+
+def cut_scenario(scenario, altitudes_m=None, *, cell_m: float = CELL_SIZE_M,
+                 progress=None, also_sites=(), max_depth: int = MAX_DEPTH) -> Pieces:
+    """Compute every envelope of a scenario at each altitude and cut them into cells.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    altitudes_m : sequence of float, optional
+        Target altitudes (default: the scenario's). [m]
+    cell_m : float, optional
+        Grid cell size. [m]
+    progress : callable, optional
+        Called as ``progress(done, total)`` after each altitude.
+    also_sites : sequence of Site, optional
+        Sites whose envelopes the grid and the neighbours' zones must also take in (for
+        :func:`adcov.analysis.extend`); they are not analysed.
+    max_depth : int, default :data:`adcov.overlay.MAX_DEPTH`
+        Depth layers built in each cover (1: the union only; see
+        :func:`adcov.overlay.cut_envelopes`).
+
+    Returns
+    -------
+    Pieces
+    """
+    sw = scenario_sweep(scenario, altitudes_m, cell_m=cell_m, also_sites=also_sites)
+    covers = []
+    for i, (h, envs, p) in enumerate(zip(sw.altitudes_m, sw.envelopes, sw.polygons)):
+        covers.append(cut_envelopes(sw.frame, envs, p, altitude_m=h, counts_forward=sw.inside,
+                                    max_depth=max_depth))
+        if progress is not None:
+            progress(i + 1, len(sw.altitudes_m))
+    return Pieces(scenario, sw.zones, sw.frame, tuple(covers), float(cell_m), sw.dem)
 
 
 # ------------------------------------------------------------------------------ terrain

@@ -18,15 +18,16 @@ import math
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from .models.detection import detection_antenna_height_m
 from .models.engagement import envelope_radii
-from .overlay import CELL_SIZE_M
-from .pipeline import cut_scenario
-from .stats import covered_area_m2, depth_integral_m2
+from .overlay import CELL_SIZE_M, clip_to, cut_envelopes
+from .pipeline import scenario_sweep
 
 __all__ = ["PROFILE_MIN_ALTITUDE_M", "PROFILE_TOP_WITHOUT_CEILING_M", "PROFILE_COLUMNS",
-           "profile_altitudes", "crossover_altitude_m", "altitude_profile", "crossovers"]
+           "profile_altitudes", "crossover_altitude_m", "altitude_profile", "crossovers",
+           "with_bands"]
 
 #: Lowest target altitude of a profile. [m]
 PROFILE_MIN_ALTITUDE_M = 10.0
@@ -148,12 +149,11 @@ def _site_crossovers(scenario) -> dict:
         if lim is None:
             continue
         rng, ha, top, _ = lim
-        found = at.setdefault((s.system.id, ha), {})
-        if s.lat not in found:
-            found[s.lat] = crossover_altitude_m(
-                rng, ha, s.lat, k_factor=scenario.k_factor,
-                max_altitude_m=1e6 if top is None else top)
-    return {key: list(found.values()) for key, found in at.items()}
+        at.setdefault((s.system.id, ha), {}).setdefault(
+            s.lat, (rng, ha, s.lat, 1e6 if top is None else top))
+    args = [a for found in at.values() for a in found.values()]
+    values = iter(_crossovers_m(*zip(*args), k_factor=scenario.k_factor) if args else ())
+    return {key: [float(next(values)) for _ in found] for key, found in at.items()}
 
 
 def crossover_altitude_m(max_range_km, antenna_height_m, lat_deg, *, k_factor=4 / 3,
@@ -188,23 +188,31 @@ def crossover_altitude_m(max_range_km, antenna_height_m, lat_deg, *, k_factor=4 
     >>> round(crossover_altitude_m(75.0, 24.0, 53.0))
     176
     """
-    def regime(h):
-        r = envelope_radii(max_range_km, 0.0, 2e6, 0.0, antenna_height_m, h, lat_deg,
-                           k_factor=k_factor)
-        return str(r["limited_by"][0])
+    return float(_crossovers_m([max_range_km], [antenna_height_m], [lat_deg], [max_altitude_m],
+                               k_factor=k_factor)[0])
 
-    lo, hi = 0.0, float(max_altitude_m)
-    if regime(lo) == "range":
-        return float("nan")
-    if regime(hi) == "horizon":
-        return float("nan")
+
+def _crossovers_m(max_range_km, antenna_height_m, lat_deg, max_altitude_m, *,
+                  k_factor=4 / 3) -> np.ndarray:
+    """:func:`crossover_altitude_m` of many envelopes at once: the same bisection, one
+    vectorised model call per step for all of them. [m]"""
+    rng, ha, lat, top = (np.asarray(a, dtype=float) for a in (
+        max_range_km, antenna_height_m, lat_deg, max_altitude_m))
+    if not len(rng):
+        return np.empty(0)
+
+    def regime(h):
+        return envelope_radii(rng, 0.0, 2e6, 0.0, ha, h, lat, k_factor=k_factor)["limited_by"]
+
+    lo, hi = np.zeros_like(top), top.copy()
+    # range-limited at ground level, or horizon-limited up to the top: no crossover
+    found = (regime(lo) != "range") & (regime(hi) != "horizon")
     for _ in range(60):  # bisection to well under a metre
         mid = 0.5 * (lo + hi)
-        if regime(mid) == "horizon":
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+        below = regime(mid) == "horizon"
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    return np.where(found, 0.5 * (lo + hi), np.nan)
 
 
 def crossovers(scenario) -> pd.DataFrame:
@@ -218,12 +226,10 @@ def crossovers(scenario) -> pd.DataFrame:
         if lim is None:
             continue
         rng, ha, top, _ = lim
-        key = (s.system.id, ha)
-        if key not in seen:
-            seen[key] = crossover_altitude_m(rng, ha, s.lat, k_factor=scenario.k_factor,
-                                             max_altitude_m=1e6 if top is None else top)
-    return pd.DataFrame([{"system": k[0], "antenna_height_m": k[1], "crossover_altitude_m": v}
-                         for k, v in seen.items()],
+        seen.setdefault((s.system.id, ha), (rng, ha, s.lat, 1e6 if top is None else top))
+    values = _crossovers_m(*zip(*seen.values()), k_factor=scenario.k_factor) if seen else []
+    return pd.DataFrame([{"system": k[0], "antenna_height_m": k[1],
+                          "crossover_altitude_m": float(v)} for k, v in zip(seen, values)],
                         columns=["system", "antenna_height_m", "crossover_altitude_m"])
 
 
@@ -249,22 +255,131 @@ def altitude_profile(scenario, altitudes_m=None, *, points: int = 30,
         One row per altitude and zone (region and sectors), columns :data:`PROFILE_COLUMNS`:
         the covered fraction, area and mean depth, and the number of envelopes ``n_range``,
         ``n_horizon`` and ``n_empty`` (ceiling, floor or dead zone).
+
+    Notes
+    -----
+    The figures are those of :func:`adcov.stats.covered_area_m2` and
+    :func:`adcov.stats.depth_integral_m2` on :func:`adcov.pipeline.cut_scenario`'s covers (to
+    rounding), computed with less work: each altitude cuts only its distinct non-empty
+    envelopes (co-located systems share one wherever the radar horizon limits both; an
+    envelope counted twice weighs twice in the depth integral), builds only the union
+    (:func:`adcov.overlay.cut_envelopes` with ``max_depth=1``), skips altitudes where every
+    envelope is empty, measures only the region and the sectors, and cuts an envelope's piece
+    to a zone once for both figures.
     """
     alts = profile_altitudes(scenario, points) if altitudes_m is None else \
         np.unique(np.asarray(altitudes_m, dtype=float))
-    pieces = cut_scenario(scenario, alts, cell_m=cell_m, progress=progress)
+    sweep = scenario_sweep(scenario, alts, cell_m=cell_m)
+    zones = [zp for zp in sweep.frame.zones if zp.kind in ("region", "sector")]
     rows = []
-    for cover in pieces.covers:
-        limits = [str(e.limited_by) for e in cover.envelopes]
+    for i, (alt, envs, polys) in enumerate(zip(sweep.altitudes_m, sweep.envelopes,
+                                               sweep.polygons)):
+        limits = [str(e.limited_by) for e in envs]
         n_range, n_horizon = limits.count("range"), limits.count("horizon")
-        for zp in pieces.frame.zones:
-            if zp.kind not in ("region", "sector"):
-                continue
-            covered = covered_area_m2(zp, cover)
+        keep, weight = _distinct(polys)
+        cover = None
+        if len(keep):
+            # the union needs only the distinct polygons, and no layer beyond depth 1
+            cover = cut_envelopes(sweep.frame, [envs[j] for j in keep], polys[keep],
+                                  altitude_m=alt, max_depth=1)
+        for zp in zones:
+            covered, depth = (0.0, 0.0) if cover is None else _measure(zp, cover, weight)
             rows.append({
-                "altitude_m": cover.altitude_m, "zone": zp.name, "zone_kind": zp.kind,
+                "altitude_m": alt, "zone": zp.name, "zone_kind": zp.kind,
                 "covered_fraction": covered / zp.area_m2, "covered_km2": covered / 1e6,
-                "mean_depth": depth_integral_m2(zp, cover) / zp.area_m2,
+                "mean_depth": depth / zp.area_m2,
                 "n_range": n_range, "n_horizon": n_horizon,
                 "n_empty": len(limits) - n_range - n_horizon})
+        if progress is not None:
+            progress(i + 1, len(sweep.altitudes_m))
     return pd.DataFrame(rows, columns=list(PROFILE_COLUMNS))
+
+
+def _distinct(polygons) -> tuple[np.ndarray, np.ndarray]:
+    """The non-empty polygons, each once: their indices, and how many of the polygons equal
+    each (co-located systems share an envelope wherever the radar horizon limits both)."""
+    polygons = np.asarray(polygons, dtype=object)
+    live = np.flatnonzero(~shapely.is_empty(polygons)) if len(polygons) else np.empty(0, int)
+    first: dict = {}
+    keep, weight = [], []
+    for i, key in zip(live, shapely.to_wkb(polygons[live])):
+        j = first.setdefault(key, len(keep))
+        if j == len(keep):
+            keep.append(i)
+            weight.append(0)
+        weight[j] += 1
+    return np.array(keep, dtype=int), np.array(weight, dtype=float)
+
+
+def _measure(zone, cover, weight) -> tuple[float, float]:
+    """The zone's covered area and depth integral, as :func:`adcov.stats.covered_area_m2` and
+    :func:`adcov.stats.depth_integral_m2` give them, for a cover of distinct polygons (the one
+    of envelope ``e`` counted ``weight[e]`` times in the depth integral). Where a cell's union
+    is one envelope's piece, the piece is cut to the zone once for both. [m2]"""
+    # depth integral: every envelope's pieces in the zone
+    pos = zone.lookup[cover.full_c]
+    inside = pos >= 0
+    depth = float((zone.piece_area[pos[inside]] * weight[cover.full_e[inside]]).sum())
+    pos = zone.lookup[cover.part_c]
+    inside = pos >= 0
+    cut_area = {}
+    if inside.any():
+        pcs, p, w = cover.part_pieces[inside], pos[inside], weight[cover.part_e[inside]]
+        zfull = zone.full[p]
+        depth += float((shapely.area(pcs[zfull]) * w[zfull]).sum())
+        if (~zfull).any():
+            areas = shapely.area(clip_to(pcs[~zfull], zone.pieces[p[~zfull]]))
+            depth += float((areas * w[~zfull]).sum())
+            cut_area = {id(g): a for g, a in zip(pcs[~zfull], areas)}
+    # covered area: the union (layer 1) in the zone
+    cells = zone.cells
+    lf = cover.layer_full[0][cells]
+    lg = cover.layers[0][cells]
+    both = ~lf & ~shapely.is_empty(lg)
+    area = np.where(lf, zone.piece_area, 0.0)
+    zone_full = zone.full & both
+    area[zone_full] = shapely.area(lg[zone_full])
+    cut = np.flatnonzero(both & ~zone.full)
+    known = np.array([cut_area.get(id(g), np.nan) for g in lg[cut]])
+    area[cut] = known
+    todo = cut[np.isnan(known)]
+    if len(todo):
+        area[todo] = shapely.area(clip_to(lg[todo], zone.pieces[todo]))
+    # summed piece by piece, a fully covered zone can come out a few ulps above its area
+    return min(float(area.sum()), zone.area_m2), depth
+
+
+def with_bands(profile: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:
+    """The profile with the p5, p50 and p95 covered fraction of each of its rows, and the
+    ``samples`` and ``seed`` they come from, joined on (``altitude_m``, ``zone``).
+
+    Parameters
+    ----------
+    profile : DataFrame
+        From :func:`altitude_profile`.
+    bands : DataFrame
+        From :func:`adcov.uncertainty.profile_bands` on the same altitudes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`PROFILE_COLUMNS`, then ``p5``, ``p50``, ``p95``, ``samples``, ``seed``; the
+        profile's rows in its order.
+
+    Raises
+    ------
+    ValueError
+        When a row of the profile has no band (other altitudes or zones).
+    """
+    keys = ["altitude_m", "zone"]
+    extra = ["p5", "p50", "p95", "samples", "seed"]
+    if bands.duplicated(keys).any():
+        raise ValueError("bands have more than one row for an altitude and zone")
+    out = profile.merge(bands[keys + extra], on=keys, how="left", validate="one_to_one",
+                        sort=False)
+    missing = out.p5.isna()
+    if missing.any():
+        row = out[missing].iloc[0]
+        raise ValueError(f"bands have no row for zone {row.zone!r} at {row.altitude_m:g} m "
+                         f"({int(missing.sum())} of the profile's rows missing)")
+    return out.astype({"samples": int, "seed": int})

@@ -20,6 +20,7 @@ FT_M = 0.3048
 _LABEL_PT = 7.5    # font size of the crossover labels [pt]
 _GAP_PT = 5.0      # least gap between two crossover labels, or a label and a leader [pt]
 _LEADER_PT = 2.0   # from a leader to the start of its label [pt]
+_BAND_ALPHA = 0.22  # opacity of the p5-p95 bands [-]
 _CLEAR_PT = 4.0    # between what is drawn above the axes and the first row of labels [pt]
 # Agg fits glyphs to the pixel grid, so a label's width in points depends on the dpi it is
 # drawn at (at 7.5 pt: 66 pt at 100 dpi, 73 pt at 120, 78 pt at 72); labels are spaced for the
@@ -197,10 +198,27 @@ def _label_crossovers(fig, ax, items, line_style):
                            **line_style))
 
 
+def _band_rows(shown, bands):
+    """The bands on the profile's (zone, altitude) pairs, indexed by them; ValueError when one
+    is missing."""
+    got = bands.set_index(["zone", "altitude_m"])[["p5", "p95"]].sort_index()
+    want = shown.set_index(["zone", "altitude_m"]).index
+    missing = want.difference(got.index)
+    if len(missing):
+        zone, alt = missing[0]
+        raise ValueError(f"bands have no row for zone {zone!r} at {format_altitude_m(alt)} "
+                         f"({len(missing)} of the profile's rows missing)")
+    return got
+
+
 def plot_profile(profile: pd.DataFrame, *, title: str = "", crossover=None,
-                 feet: bool = False):
+                 feet: bool = False, bands: pd.DataFrame | None = None):
     """Covered share against target altitude (log axis), one line per zone, with the regimes of
     the envelopes underneath. Returns a matplotlib Figure.
+
+    With ``bands``, each zone's line lies in a shaded area of its colour from the 5th to the
+    95th percentile of the covered share over the samples, named in the legend with the
+    sample count and seed.
 
     Altitudes read ``10 m``, ``100 m``, ``1 km``, ``10 km``; each crossover altitude is a
     dotted line with one label above the axes (systems at the same crossover share it; labels
@@ -218,15 +236,20 @@ def plot_profile(profile: pd.DataFrame, *, title: str = "", crossover=None,
         From :func:`adcov.profile.crossovers`: drawn as dotted vertical lines.
     feet : bool, default False
         Add an altitude axis in feet on top (1 ft = 0.3048 m exactly).
+    bands : DataFrame, optional
+        From :func:`adcov.uncertainty.profile_bands`: ``altitude_m``, ``zone``, ``p5``,
+        ``p95``, ``samples`` and ``seed``, on the profile's altitudes.
 
     Raises
     ------
     ValueError
-        When no altitude of the profile is above 0 m.
+        When no altitude of the profile is above 0 m, or ``bands`` lacks a zone or altitude
+        of the profile.
     """
     try:
         import matplotlib.pyplot as plt
         from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
         from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
     except ImportError as exc:
         raise ImportError("plots need matplotlib: pip install 'airdefense-coverage[plot]'") from exc
@@ -241,12 +264,24 @@ def plot_profile(profile: pd.DataFrame, *, title: str = "", crossover=None,
 
     fig, (ax, axr) = plt.subplots(2, 1, figsize=(10.5, 6.5), sharex=True,
                                   gridspec_kw={"height_ratios": [3, 1]}, layout="constrained")
+    spread = None if bands is None else _band_rows(shown, bands)
     for zone, part in shown.groupby("zone", sort=False):
         kind = part.zone_kind.iloc[0]
-        ax.plot(part.altitude_m, part.covered_fraction * 100, marker="o", ms=3,
-                lw=2.6 if kind == "region" else 1.6, ls="-" if kind == "region" else "--",
-                label=f"{zone} ({'region' if kind == 'region' else 'sector'})")
+        (line,) = ax.plot(part.altitude_m, part.covered_fraction * 100, marker="o", ms=3,
+                          lw=2.6 if kind == "region" else 1.6,
+                          ls="-" if kind == "region" else "--",
+                          label=f"{zone} ({'region' if kind == 'region' else 'sector'})")
+        if spread is not None:
+            band = spread.loc[zone].loc[part.altitude_m]
+            ax.fill_between(part.altitude_m, band.p5 * 100, band.p95 * 100, lw=0,
+                            color=line.get_color(), alpha=_BAND_ALPHA, zorder=1.5,
+                            gid=f"band-{zone}")
     handles = ax.get_legend_handles_labels()[0]
+    if spread is not None:
+        n, seed = int(bands.samples.iloc[0]), int(bands.seed.iloc[0])
+        handles.append(Patch(facecolor="0.5", alpha=_BAND_ALPHA + 0.1, lw=0,
+                             label=f"shaded: p5-p95 of\n{n:,} sample{'s' if n != 1 else ''} "
+                                   f"(seed {seed})"))
     line_style = {"color": "0.45", "lw": 0.8, "ls": ":"}
     items = [] if crossover is None else crossover_labels(crossover, lo, hi)
     for alt, _ in items:
