@@ -675,3 +675,46 @@ def test_layers_in_python_and_rings_without_the_analysis():
         to_kml(rings)  # unions and gaps need the overlay
     with pytest.raises(InputError, match="unknown layer"):
         to_kml(rings, layers=["rings"])
+
+
+def test_kml_says_what_terrain_hides(tmp_path):
+    """With a DEM, each envelope's KML description gives the share terrain hides and the share
+    outside the DEM, and each altitude folder says which DEM was applied (issue 11, item 9).
+    A flat DEM at 0 m over the west half of a Tor-M2 envelope: it hides nothing, and half of
+    the envelope lies outside it."""
+    rasterio = pytest.importorskip("rasterio")
+    from affine import Affine
+
+    from adcov.analysis import analyze
+    from adcov.render.export import to_kml
+
+    dem = tmp_path / "west-half.tif"
+    step = 1 / 600
+    n = int(2 / step)
+    with rasterio.open(dem, "w", driver="GTiff", width=n, height=n, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=Affine(step, 0, 25.56, 0, -step, 54.9)) as ds:
+        ds.write(np.zeros((n, n), dtype="float32"), 1)
+    scen = tmp_path / "t.toml"
+    scen.write_text(f'terrain = "{dem.name}"\nname = "terrain kml"\nregion = "BLR"\n'
+                    "altitudes_m = [1000]\n\n[[sites]]\nname = \"A\"\nsystem = \"Tor-M2\"\n"
+                    "lon = 27.56\nlat = 53.90\n", encoding="utf-8")
+    res = analyze(Scenario.from_file(scen))
+    root = ET.fromstring(to_kml(res))
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    folders = [f for f in root.iter(f"{{{ns['k']}}}Folder")
+               if (f.findtext("k:name", namespaces=ns) or "").startswith("Target altitude")]
+    assert len(folders) == 1
+    about = folders[0].findtext("k:description", namespaces=ns)
+    assert about.startswith(f"Terrain applied ({res.dem}): it hides ")
+    assert re.search(r"hides (<0\.1|0\.\d) %", about), about
+    [pm] = [p for p in folders[0].iter(f"{{{ns['k']}}}Placemark")
+            if (p.findtext("k:name", namespaces=ns) or "").startswith("A (")]
+    _, text = kml_description_html(pm.findtext("k:description", namespaces=ns))
+    assert re.search(r"Hidden by terrain: (<0\.1|0\.\d) % of the smooth-Earth", text), text
+    outside = re.search(r"Outside the DEM: (\d+) % of the envelope", text)
+    assert outside and 48 <= int(outside.group(1)) <= 52, text
+    # Without a DEM, no terrain lines.
+    from dataclasses import replace
+
+    plain = to_kml(analyze(replace(Scenario.from_file(scen), terrain=())))
+    assert "Hidden by terrain" not in plain and "Terrain applied" not in plain
