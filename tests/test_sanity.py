@@ -84,4 +84,6 @@ def test_forward_figures_count_only_sites_in_the_region():
     cols = ["forward_km2", "forward_reach_km"]
     sel = alone.zone_kind == "sector"
     assert_allclose(both.loc[sel, cols].to_numpy(), alone.loc[sel, cols].to_numpy(), rtol=1e-9)
-    assert (both.loc[sel, "covered_km2"].to_numpy() >= alone.loc[sel, "covered_km2"].to_numpy()).all()
+    # More sites never cover less (to rounding: the two grids' cells differ).
+    assert (both.loc[sel, "covered_km2"].to_numpy()
+            >= alone.loc[sel, "covered_km2"].to_numpy() * (1 - 1e-12)).all()
