@@ -6,17 +6,16 @@ Exit status: 0 on success, 2 for bad input (one line naming the file, the entry 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+from collections.abc import Mapping
 
 import click
 
 from .. import __version__
 from .._io import WriteError
 from ..errors import InputError
-from . import compare, dem, export, optimize, profile, regions, stats, systems, validate, whatif
-from . import uncertainty
-from . import map as map_module  # not `map`: that would hide the builtin here
 from .options import QUIET_HELP, VERBOSE_HELP, Settings, set_verbosity
 
 log = logging.getLogger("adcov")
@@ -93,13 +92,38 @@ def cli(ctx, verbose: int, quiet: bool):
     set_verbosity(ctx, verbose, quiet)
 
 
+class _Commands(Mapping):
+    """The commands, each imported when it is first asked for: ``adcov export`` loads
+    ``adcov.cli.export`` only, not the other commands' modules (``adcov --help`` lists them
+    all, and so imports them all)."""
+
+    def __init__(self, where: dict):
+        self._where = dict(where)
+        self._loaded: dict = {}
+
+    def __getitem__(self, name):
+        if name not in self._loaded:
+            module, attr = self._where[name]  # KeyError for an unknown command
+            self._loaded[name] = getattr(importlib.import_module(module, __package__), attr)
+        return self._loaded[name]
+
+    def __iter__(self):
+        return iter(self._where)
+
+    def __len__(self):
+        return len(self._where)
+
+    def __setitem__(self, name, command):  # click.Group.add_command
+        self._where.setdefault(name, (None, None))
+        self._loaded[name] = command
+
+
 # One module per command; the command's name is the module's name.
-for _command in (stats.stats, map_module.map_command, export.export, profile.profile,
-                 compare.compare, whatif.whatif, systems.systems, regions.regions,
-                 validate.validate, dem.dem, optimize.optimize,
-                 uncertainty.uncertainty):
-    cli.add_command(_command)
-del _command
+cli.commands = _Commands({name: (f".{name}", attr) for name, attr in (
+    ("stats", "stats"), ("map", "map_command"), ("export", "export"), ("profile", "profile"),
+    ("compare", "compare"), ("whatif", "whatif"), ("systems", "systems"),
+    ("regions", "regions"), ("validate", "validate"), ("dem", "dem"), ("optimize", "optimize"),
+    ("uncertainty", "uncertainty"))})
 
 
 def main(argv=None):
