@@ -316,37 +316,6 @@ def _other_polygons(envs, lon0, lat0, tolerance_m):
         pieces.setdefault(i, {})[kind[j]] = xy
     for i, p in pieces.items():
         e = envs[i]
-        if "outer" not in p:
-            continue
-        outer = p["outer"]
-        if e.sector_width_deg >= 360.0:
-            holes = [p["inner"]] if "inner" in p else []
-            result[i] = shapely.Polygon(outer, holes)
-        else:
-            if "inner" in p:
-                back = p["inner"][::-1]
-            else:
-                back = np.array([[e.lon, e.lat]])
-                if lon0 is not None:
-                    back = np.column_stack(lonlat_to_laea_xy(back[:, 0], back[:, 1], lon0, lat0))
-            result[i] = shapely.Polygon(np.vstack([outer, back]))
-        if e.outer_by_azimuth_km is not None and not result[i].is_valid:
-            # A star-shaped boundary can pinch where a radius drops to nearly zero.
-            result[i] = shapely.make_valid(result[i])
-    return result
-    allx = np.concatenate([r[0] for r in rings])
-    ally = np.concatenate([r[1] for r in rings])
-    if lon0 is not None:
-        allx, ally = lonlat_to_laea_xy(allx, ally, lon0, lat0)
-    bounds = np.cumsum([0] + [len(r[0]) for r in rings])
-    pieces: dict[int, dict] = {}
-    for j, i in enumerate(owner):
-        xy = np.column_stack([allx[bounds[j]:bounds[j + 1]], ally[bounds[j]:bounds[j + 1]]])
-        if lon0 is None:
-            xy[:, 0] = wrap_longitude(xy[:, 0], envs[i].lon)
-        pieces.setdefault(i, {})[kind[j]] = xy
-    for i, p in pieces.items():
-        e = envs[i]
         outer = p["outer"]
         if e.sector_width_deg >= 360.0:
             holes = [p["inner"]] if "inner" in p else []
