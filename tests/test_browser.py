@@ -924,3 +924,34 @@ def test_uncertainty_bands_join_the_legend_and_follow_the_altitude(driver, tmp_p
     assert count(driver, "path.adcov-pcover") == 0
     box.click()
     assert count(driver, "path.adcov-pcover") == expected(10000.0)
+
+
+def test_placement_layers_join_the_legend(driver, tmp_path):
+    """optimize_map.py adds the candidate gains and the proposed sites with the same hook:
+    checkboxes in the legend, one circle per candidate and per proposed site, drawn under the
+    site badges, tooltips as text; no separate layer control."""
+    from adcov.optimize import optimize
+    from adcov.render.optimize_map import placement_map_html
+
+    sc = Scenario.builtin("belarus-2021")
+    p = optimize(sc, "S-400/40N6", zones="south", altitudes_m=1000, count=2, spacing_km=60,
+                 grid_km=25)
+    path = tmp_path / "p.html"
+    path.write_text(placement_map_html(p, tiles="none"), encoding="utf-8")
+    page = load(driver, path)
+    assert page.severe() == []
+    assert count(driver, ".leaflet-control-layers") == 0
+    assert count(driver, "path.adcov-candidate") == len(p.candidates)
+    assert count(driver, "path.adcov-proposed") == len(p.chosen)
+    legend = driver.execute_script("return document.querySelector('.adcov-legend').textContent")
+    assert "Candidate gains" in legend and "Proposed sites" in legend
+    # Under the badges: the layer's pane is below the sites' pane.
+    z = driver.execute_script(
+        "var c = document.querySelector('path.adcov-candidate').closest('.leaflet-pane');"
+        "var s = document.querySelector('.leaflet-adcov-sites-pane');"
+        "return [Number(getComputedStyle(c).zIndex), Number(getComputedStyle(s).zIndex)];")
+    assert z[0] < z[1], z
+    box = driver.find_element("css selector", "input[data-kind='candidates']")
+    box.click()
+    assert count(driver, "path.adcov-candidate") == 0
+    assert count(driver, "path.adcov-proposed") == len(p.chosen)

@@ -410,7 +410,8 @@ def test_cli_writes_json_map_and_scenario(tmp_path):
     assert doc["gap"] == pytest.approx(max(0.0, doc["bound"] - doc["objective"]["after"]),
                                        abs=1e-5)
     page = html.read_text(encoding="utf-8")
-    assert "proposed sites" in page and "candidate gains" in page and "adcov-data" in page
+    assert 'id="adcov-placement-data"' in page and "adcov-data" in page
+    assert "Proposed sites" in page and "Candidate gains" in page
     sites = tomllib.loads(toml.read_text(encoding="utf-8"))["sites"]
     assert [s["name"] for s in sites][-len(doc["chosen"]):] == [c["name"] for c in
                                                                doc["chosen"]]

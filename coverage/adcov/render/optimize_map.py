@@ -4,31 +4,28 @@ top: every candidate coloured by what it would add alone, and the proposed sites
 the existing ones, with their marginal gains.
 
 Like every renderer it takes a result (here a :class:`~adcov.optimize.Placement`) and never
-calls back into the analysis. User text reaches the page escaped.
+calls back into the analysis. The two layers join the map's legend through its documented hook
+(``window.adcov.addLayer``); their text travels as JSON in a script block (``<``, ``>`` and
+``&`` escaped) and is shown as text, never as markup.
 """
 
 from __future__ import annotations
 
 import html
+import json
 
 import numpy as np
 
 from .maps import build_map
 
-__all__ = ["GAIN_RAMP", "PROPOSED_COLOR", "gain_color", "placement_map", "placement_map_html"]
+__all__ = ["GAIN_RAMP", "PROPOSED_COLOR", "gain_color", "placement_data", "placement_map",
+           "placement_map_html"]
 
 #: Colours of the candidate-gain layer, from no gain to the largest gain (a sequential ramp
 #: that stays readable for the common colour-vision deficiencies).
 GAIN_RAMP = ("#f0f0f0", "#c6dbef", "#6baed6", "#2171b5", "#08306b")
 #: Colour of the proposed sites' markers.
 PROPOSED_COLOR = "#d7301f"
-
-
-def _safe(text: str) -> str:
-    """Text for a folium tooltip, which lands as HTML inside a JavaScript template literal:
-    markup, backticks, ``${`` and backslashes all become character references."""
-    return (html.escape(str(text), quote=True).replace("`", "&#96;").replace("$", "&#36;")
-            .replace("\\", "&#92;"))
 
 
 def gain_color(gain, largest) -> str:
@@ -41,6 +38,78 @@ def gain_color(gain, largest) -> str:
         return GAIN_RAMP[0]
     k = 1 + int(min(gain / largest, 1.0) * (len(GAIN_RAMP) - 2) + 0.5)
     return GAIN_RAMP[min(k, len(GAIN_RAMP) - 1)]
+
+
+_SCRIPT = r"""
+(function () {
+  var data = JSON.parse(document.getElementById("adcov-placement-data").textContent);
+  var api = window.adcov;
+  if (!api || !api.addLayer) { return; }
+  var n = api.data.altitudes.length;
+  function every(fc) { var out = []; for (var i = 0; i < n; i++) { out.push(fc); } return out; }
+  api.addLayer("candidates", "Candidate gains (" + data.unit + ", each alone)",
+    every(data.candidates),
+    function (f) {
+      return {className: "adcov-candidate", radius: 4, weight: 0, fillColor: f.properties.color,
+              fillOpacity: 0.85};
+    },
+    {zIndex: 399, legend: data.ramp, tooltip: function (p) { return p.text; }});
+  api.addLayer("proposed", "Proposed sites, with their gains", every(data.proposed),
+    {className: "adcov-proposed", radius: 16, color: data.color, weight: 4,
+     fillColor: data.color, fillOpacity: 0.3},
+    {zIndex: 399, tooltip: function (p) { return p.text; }});
+})();
+"""
+
+
+def placement_data(placement) -> dict:
+    """The two layers of a placement's map as plain data: every candidate with its gain alone
+    (coloured by :func:`gain_color`) and the proposed sites with their marginal gains.
+
+    Parameters
+    ----------
+    placement : Placement
+        From :func:`adcov.optimize.optimize`.
+
+    Returns
+    -------
+    dict
+        ``unit``, ``color``, ``ramp`` (legend rows), ``candidates`` and ``proposed``
+        (GeoJSON FeatureCollections of points, each with its tooltip ``text``).
+    """
+    p = placement
+    unit = p.unit
+    cand = p.candidates
+    largest = float(cand["gain"].max()) if len(cand) else 0.0
+
+    def point(lon, lat, props):
+        return {"type": "Feature", "properties": props,
+                "geometry": {"type": "Point", "coordinates": [round(float(lon), 5),
+                                                              round(float(lat), 5)]}}
+
+    cands = [point(r.lon, r.lat, {
+        "color": gain_color(float(r.gain), largest),
+        "text": (f"{r.candidate}: +{r.gain:,.0f} {unit} alone"
+                 + (f"; chosen #{r.order}" if r.order else ""))})
+        for r in cand.itertuples(index=False)]
+    total = p.total if p.total > 0 else np.nan
+    gain_col = "gain_km" if unit == "km" else "gain_km2"
+    proposed = [point(r["lon"], r["lat"], {"text": (
+        f"#{r['order']} {r['name']} ({r['system']}): +{r[gain_col]:,.0f} {unit} "
+        f"({r['gain_pp']:.2f} pp of {total:,.0f} {unit}) at {r['lat']:.4f} N, "
+        f"{r['lon']:.4f} E")}) for r in p.chosen.to_dict(orient="records")]
+    ramp = [{"color": GAIN_RAMP[0], "label": "no gain"}] + [
+        {"color": c, "label": f"up to {100 * (k + 1) / (len(GAIN_RAMP) - 1):.0f} % of the "
+                              f"largest gain ({largest:,.0f} {unit})"}
+        for k, c in enumerate(GAIN_RAMP[1:])]
+    return {"unit": unit, "color": PROPOSED_COLOR, "ramp": ramp,
+            "candidates": {"type": "FeatureCollection", "features": cands},
+            "proposed": {"type": "FeatureCollection", "features": proposed}}
+
+
+def _script_json(data) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def placement_map(placement, *, tiles: str = "osm"):
@@ -57,38 +126,30 @@ def placement_map(placement, *, tiles: str = "osm"):
     -------
     folium.Map
         The comparison map (what the proposed sites add, per altitude, and the zone table
-        with the change) with the layers "candidate gains" and "proposed sites".
+        with the change) with two more layers in its legend, through the map's documented
+        hook (``window.adcov.addLayer``): "candidate gains" and "proposed sites".
     """
-    import folium
+    from branca.element import Element, MacroElement
+    from jinja2 import Template
+
+    class _Raw(Element):
+        """Text placed in the page as it is (not compiled as a template)."""
+
+        _template = Template("{{ this.text }}")
+
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
 
     p = placement
     m = build_map(p.after_result, tiles=tiles, compare=p.before_result)
-    unit = p.unit
-    cand = p.candidates
-    largest = float(cand["gain"].max()) if len(cand) else 0.0
-    layer = folium.FeatureGroup(name=f"candidate gains ({unit}, each alone)", show=True)
-    for r in cand.itertuples(index=False):
-        tip = (f"{r.candidate}: +{r.gain:,.0f} {unit} alone"
-               + (f"; chosen #{r.order}" if r.order else ""))
-        folium.CircleMarker(location=(float(r.lat), float(r.lon)), radius=4, weight=0,
-                            fill=True, fill_opacity=0.85,
-                            fill_color=gain_color(float(r.gain), largest),
-                            tooltip=_safe(tip)).add_to(layer)
-    layer.add_to(m)
-    proposed = folium.FeatureGroup(name="proposed sites", show=True)
-    total = p.total if p.total > 0 else np.nan
-    gain_col = "gain_km" if unit == "km" else "gain_km2"
-    for r in p.chosen.to_dict(orient="records"):
-        text = (f"#{r['order']} {r['name']} ({r['system']}): +{r[gain_col]:,.0f} {unit} "
-                f"({r['gain_pp']:.2f} pp of {total:,.0f} {unit}) at {r['lat']:.4f} N, "
-                f"{r['lon']:.4f} E")
-        # A wide ring: the site's own marker (drawn by the base map above this pane) sits
-        # in its middle.
-        folium.CircleMarker(location=(r["lat"], r["lon"]), radius=16, color=PROPOSED_COLOR,
-                            weight=4, fill=True, fill_color=PROPOSED_COLOR, fill_opacity=0.3,
-                            tooltip=_safe(text)).add_to(proposed)
-    proposed.add_to(m)
-    folium.LayerControl(position="topleft", collapsed=False).add_to(m)
+    m.get_root().html.add_child(
+        _Raw('<script type="application/json" id="adcov-placement-data">'
+             f"{_script_json(placement_data(p))}</script>"), name="adcov_placement_data")
+    init = MacroElement()
+    init._name = "AdcovPlacement"
+    init._template = Template("{% macro script(this, kwargs) %}" + _SCRIPT + "{% endmacro %}")
+    m.add_child(init, name="adcov_placement")
     return m
 
 

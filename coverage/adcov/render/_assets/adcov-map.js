@@ -855,6 +855,8 @@
         var fc = Array.isArray(perAltitude) ? perAltitude[i] : (perAltitude[String(alt.altitude_m)] || perAltitude[alt.altitude_m]);
         var layer = L.geoJSON(fc || {type: "FeatureCollection", features: []}, {
           pane: pane,
+          // Points are circles (sized by the style's radius), never image markers.
+          pointToLayer: function (f, latlng) { return L.circleMarker(latlng, {pane: pane}); },
           style: function (f) {
             var s = typeof style === "function" ? style(f) : (style || {});
             var out = {}; Object.keys(s).forEach(function (k) { out[k] = s[k]; });
