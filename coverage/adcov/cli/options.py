@@ -395,19 +395,10 @@ def warn_outside_dem(result) -> None:
     shares = outside_dem_shares(result)
     if not shares:
         return
-    listed = ", ".join(f"{name} {_percent(share)}" for name, share in
+    from ..render.records import percent_text
+
+    listed = ", ".join(f"{name} {percent_text(share)}" for name, share in
                        sorted(shares.items(), key=lambda kv: (-kv[1], kv[0])))
     log.warning("warning: terrain: envelopes reach beyond the DEM, where no terrain is applied "
                 "(smooth Earth): %s of the envelope's area (largest over the altitudes); a "
                 "DEM covering them (`adcov dem fetch --margin-km`) masks them fully", listed)
-
-
-def _percent(share: float) -> str:
-    """A share as a percentage that does not round a nonzero share to 0 or a partial one to
-    100."""
-    pct = 100.0 * share
-    if pct < 0.1:
-        return "<0.1 %"
-    if pct > 99.9 and share < 1.0:
-        return ">99.9 %"
-    return f"{pct:.1f} %" if pct < 10 else f"{pct:.0f} %"

@@ -45,7 +45,8 @@ from ..formats import EXPORT, extensions, format_for_path
 from ..geodesy import ellipsoidal_area_km2
 from ..projection import laea_to_lonlat, round_coordinates
 from ..sitesfile import property_columns
-from .records import assumptions_summary, opening_altitude_index, site_record
+from .records import (assumptions_summary, hidden_share, opening_altitude_index, percent_text,
+                      site_record)
 from .style import ROLE_COLORS, family, family_color
 
 __all__ = ["LAYERS", "RING_LAYERS", "Rings", "check_layers", "layers", "to_geojson", "to_kml",
@@ -483,32 +484,6 @@ def _description(rows) -> str:
                           for k, v in rows if v not in (None, ""))
 
 
-def _percent(share: float) -> str:
-    """A share as a percentage that never rounds a nonzero share to 0 or a partial one to
-    100: "<0.1 %", one decimal below 10 %, none above."""
-    pct = 100.0 * float(share)
-    if 0.0 < pct < 0.1:
-        return "<0.1 %"
-    if 99.9 < pct < 100.0:
-        return ">99.9 %"
-    return f"{pct:.1f} %" if pct < 10 else f"{pct:.0f} %"
-
-
-def _hidden_share(rows) -> float | None:
-    """The share of the envelopes' smooth-Earth area that terrain hides at one altitude: each
-    masked envelope keeps ``1 - f`` of its smooth-Earth area (one hidden whole counts as
-    nothing it could have had)."""
-    smooth = hidden = 0.0
-    for r in rows:
-        f = r.get("terrain_masked_fraction")
-        if f is None or not f < 0.999:
-            continue
-        a = float(r["area_km2"]) / (1.0 - f)
-        smooth += a
-        hidden += a * f
-    return hidden / smooth if smooth > 0 else None
-
-
 def _style_id(text: str) -> str:
     return "fam-" + "".join(c if c.isalnum() else "-" for c in text)
 
@@ -601,10 +576,11 @@ def to_kml(source, *, three_d: bool = False, layers=None) -> str:
             _sub(af, "visibility", 1 if a_index == shown else 0)
             part = at("envelopes", altitude)
             if source.dem and part:
-                share = _hidden_share([r for r, _ in part])
+                share = hidden_share([r.get("terrain_masked_fraction") for r, _ in part],
+                                     [r["area_km2"] for r, _ in part])
                 if share is not None:
                     _sub(af, "description", html.escape(
-                        f"Terrain applied ({source.dem}): it hides {_percent(share)} of the "
+                        f"Terrain applied ({source.dem}): it hides {percent_text(share)} of the "
                         "envelopes' smooth-Earth area at this altitude."))
             for system in sorted({r["system"] for r, _ in part}):
                 sf = _sub(af, "Folder")
@@ -619,10 +595,10 @@ def to_kml(source, *, three_d: bool = False, layers=None) -> str:
                         masked = rec.get("terrain_masked_fraction")
                         outside = rec.get("outside_dem_fraction")
                         if masked is not None:
-                            terrain_rows.append(("Hidden by terrain", f"{_percent(masked)} of "
+                            terrain_rows.append(("Hidden by terrain", f"{percent_text(masked)} of "
                                                  "the smooth-Earth envelope"))
                         if outside:
-                            terrain_rows.append(("Outside the DEM", f"{_percent(outside)} of "
+                            terrain_rows.append(("Outside the DEM", f"{percent_text(outside)} of "
                                                  "the envelope (smooth Earth there)"))
                     _sub(pm, "description", _description([
                         ("Site", rec["site"]), ("System", rec["system"]),

@@ -30,7 +30,7 @@ from ..projection import (area_km2, laea_to_lonlat, laea_xy_to_lonlat, near_long
                           round_coordinates)
 from ..regions import country_bbox, country_codes, country_name
 from ..stats import compare_zone_tables
-from .records import assumptions_summary, opening_altitude_index, site_record
+from .records import assumptions_summary, hidden_share, opening_altitude_index, site_record
 from .style import ROLE_COLORS, TILES, badge_label, family, family_palette, sector_color
 
 __all__ = ["PACK_ABOVE", "build_map", "map_html", "map_data"]
@@ -256,22 +256,6 @@ def _titles(result, compare) -> tuple[str, str]:
     return title, names
 
 
-def _terrain_share(envs, polys) -> float | None:
-    """The share of the envelopes' smooth-Earth area that terrain hides, at one altitude: each
-    masked envelope keeps ``1 - f`` of its smooth-Earth area, so that area is its polygon's
-    area over ``1 - f`` (an envelope hidden whole, f = 1, counts as nothing it could not
-    have)."""
-    smooth = hidden = 0.0
-    for e, p in zip(envs, polys):
-        f = e.terrain_masked_fraction
-        if f is None or f >= 0.999 or p.is_empty:
-            continue
-        s = float(p.area) / (1.0 - f)
-        smooth += s
-        hidden += s * f
-    return hidden / smooth if smooth > 0 else None
-
-
 def _polyline(values) -> str:
     """Integers as Google's encoded polyline characters (zigzag, 5 bits a character, 63
     added): about 3 characters for a step between neighbouring ring vertices."""
@@ -454,7 +438,8 @@ def map_data(result, compare=None, *, detection=None, progress=None) -> dict:
             entry["sites"] = _site_records(result, st, colors)
         entry["table"] = _table_rows(result.zones, st.altitude_m, delta)
         if result.dem:
-            entry["terrain_masked_fraction"] = _terrain_share(st.envelopes, st.polygons)
+            entry["terrain_masked_fraction"] = hidden_share(
+                [e.terrain_masked_fraction for e in st.envelopes], shapely.area(st.polygons))
         step()
         if detection is not None:
             det = next((o for o in detection.altitude_stats if o.altitude_m == st.altitude_m),

@@ -10,7 +10,8 @@ import math
 
 from .style import family, family_color
 
-__all__ = ["SITE_FIELDS", "site_record", "assumptions_summary", "opening_altitude_index"]
+__all__ = ["SITE_FIELDS", "site_record", "assumptions_summary", "opening_altitude_index",
+           "percent_text", "hidden_share"]
 
 #: The fields of :func:`site_record`, in order.
 SITE_FIELDS = ("name", "system", "system_name", "family", "color", "lon", "lat",
@@ -82,3 +83,52 @@ def opening_altitude_index(altitudes) -> int:
     """
     return min(range(len(altitudes)),
                key=lambda i: abs(math.log10(max(float(altitudes[i]), 1.0)) - 3.0))
+
+
+def percent_text(share: float) -> str:
+    """A share as a percentage that never rounds a nonzero share to 0 or a partial one to
+    100: "<0.1 %", one decimal below 10 %, none above.
+
+    Examples
+    --------
+    >>> [percent_text(x) for x in (0.0, 0.0004, 0.0512, 0.5, 0.99995, 1.0)]
+    ['0.0 %', '<0.1 %', '5.1 %', '50 %', '>99.9 %', '100 %']
+    """
+    pct = 100.0 * float(share)
+    if 0.0 < pct < 0.1:
+        return "<0.1 %"
+    if 99.9 < pct < 100.0:
+        return ">99.9 %"
+    return f"{pct:.1f} %" if pct < 10 else f"{pct:.0f} %"
+
+
+def hidden_share(fractions, areas) -> float | None:
+    """The share of some envelopes' smooth-Earth area that terrain hides: each masked
+    envelope keeps ``1 - f`` of its smooth-Earth area, so that area is its masked area over
+    ``1 - f``; an envelope hidden whole (f >= 0.999) or without a fraction counts as nothing.
+
+    Parameters
+    ----------
+    fractions : iterable of float or None
+        Each envelope's ``terrain_masked_fraction``.
+    areas : iterable of float
+        Each envelope's area after masking (any unit).
+
+    Returns
+    -------
+    float or None
+        None when no envelope has a smooth-Earth area to speak of.
+
+    Examples
+    --------
+    >>> round(hidden_share([0.5, 0.0, None], [1.0, 2.0, 5.0]), 3)  # 2 and 2 whole: 1 of 4
+    0.25
+    """
+    smooth = hidden = 0.0
+    for f, a in zip(fractions, areas):
+        if f is None or not f < 0.999:
+            continue
+        s = float(a) / (1.0 - f)
+        smooth += s
+        hidden += s * f
+    return hidden / smooth if smooth > 0 else None
