@@ -33,7 +33,7 @@ from ..stats import compare_zone_tables
 from .records import assumptions_summary, hidden_share, opening_altitude_index, site_record
 from .style import ROLE_COLORS, TILES, badge_label, family, family_palette, sector_color
 
-__all__ = ["PACK_ABOVE", "build_map", "map_html", "map_data"]
+__all__ = ["PACK_ABOVE", "build_map", "map_html", "map_data", "add_layer_script"]
 
 _DECIMALS = 5  # about 1 m
 #: With more sites than this, the map is drawn for scale: envelopes travel as encoded
@@ -534,6 +534,59 @@ def _script_json(data) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+@lru_cache(maxsize=1)
+def _raw_class():
+    from branca.element import Element
+    from jinja2 import Template
+
+    class Raw(Element):
+        """Text placed in the page as it is. branca's Element compiles its text as a Jinja
+        template, which would run template code hidden in a scenario's names."""
+
+        _template = Template("{{ this.text }}")
+
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
+
+    return Raw
+
+
+def _raw(text: str):
+    return _raw_class()(text)
+
+
+def add_layer_script(m, name: str, data, script: str) -> None:
+    """Add a layer to a map of :func:`build_map` from outside: ``data`` goes into the page as
+    a JSON block (``<``, ``>`` and ``&`` escaped) with the id ``adcov-<name>-data``, and
+    ``script`` (JavaScript that reads it and calls ``window.adcov.addLayer``, the map
+    script's documented hook) runs after the map's own script.
+
+    Parameters
+    ----------
+    m : folium.Map
+        From :func:`build_map`.
+    name : str
+        A plain identifier, unique on the page.
+    data : JSON-serialisable
+        What the script reads.
+    script : str
+        The JavaScript, run once the map is ready.
+    """
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+        raise ValueError(f"not a plain identifier: {name!r}")
+    m.get_root().html.add_child(_raw(
+        f'<script type="application/json" id="adcov-{name}-data">{_script_json(data)}</script>'),
+        name=f"adcov_{name}_data")
+    init = MacroElement()
+    init._name = f"Adcov_{name}"
+    init._template = Template("{% macro script(this, kwargs) %}" + script + "{% endmacro %}")
+    m.add_child(init, name=f"adcov_{name}")
+
+
 # ------------------------------------------------------------------------------ the map
 def build_map(result, *, tiles: str = "osm", compare=None, detection=None, progress=None):
     """A folium map of a result, self-contained (Leaflet and all code inlined).
@@ -564,7 +617,7 @@ def build_map(result, *, tiles: str = "osm", compare=None, detection=None, progr
     """
     try:
         import folium
-        from branca.element import Element, MacroElement
+        from branca.element import MacroElement
         from jinja2 import Template
     except ImportError as exc:  # pragma: no cover - a declared dependency
         raise ImportError("maps need folium: pip install folium") from exc
@@ -574,16 +627,6 @@ def build_map(result, *, tiles: str = "osm", compare=None, detection=None, progr
     if compare is not None and compare.scenario.region != result.scenario.region:
         raise InputError("can only compare scenarios of the same region", entry="compare",
                          value=compare.scenario.region)
-
-    class _Raw(Element):
-        """Text placed in the page as it is. branca's Element compiles its text as a Jinja
-        template, which would run template code hidden in a scenario's names."""
-
-        _template = Template("{{ this.text }}")
-
-        def __init__(self, text: str):
-            super().__init__()
-            self.text = text
 
     if detection is not None and (detection.scenario.region != result.scenario.region
                                   or detection.scenario.mode != "detection"):
@@ -599,13 +642,13 @@ def build_map(result, *, tiles: str = "osm", compare=None, detection=None, progr
     leaflet_js, leaflet_css = _leaflet_assets()
     own_js, own_css = _own_assets()
     root = m.get_root()
-    root.header.add_child(_Raw(f"<title>{html.escape(data['meta']['title'])}</title>"),
+    root.header.add_child(_raw(f"<title>{html.escape(data['meta']['title'])}</title>"),
                           name="adcov_title")
-    root.header.add_child(_Raw(f"<style>{leaflet_css}</style>"), name="leaflet_css")
-    root.header.add_child(_Raw(f"<style>{own_css}</style>"), name="adcov_css")
-    root.header.add_child(_Raw(f"<script>{leaflet_js}</script>"), name="leaflet_js")
-    root.header.add_child(_Raw(f"<script>{own_js}</script>"), name="adcov_js")
-    root.html.add_child(_Raw(
+    root.header.add_child(_raw(f"<style>{leaflet_css}</style>"), name="leaflet_css")
+    root.header.add_child(_raw(f"<style>{own_css}</style>"), name="adcov_css")
+    root.header.add_child(_raw(f"<script>{leaflet_js}</script>"), name="leaflet_js")
+    root.header.add_child(_raw(f"<script>{own_js}</script>"), name="adcov_js")
+    root.html.add_child(_raw(
         f'<script type="application/json" id="adcov-data">{_script_json(data)}</script>'),
         name="adcov_data")
 

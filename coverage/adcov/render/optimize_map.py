@@ -11,12 +11,9 @@ calls back into the analysis. The two layers join the map's legend through its d
 
 from __future__ import annotations
 
-import html
-import json
-
 import numpy as np
 
-from .maps import build_map
+from .maps import add_layer_script, build_map
 
 __all__ = ["GAIN_RAMP", "PROPOSED_COLOR", "gain_color", "placement_data", "placement_map",
            "placement_map_html"]
@@ -107,11 +104,6 @@ def placement_data(placement) -> dict:
             "proposed": {"type": "FeatureCollection", "features": proposed}}
 
 
-def _script_json(data) -> str:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def placement_map(placement, *, tiles: str = "osm"):
     """A folium map of a placement.
 
@@ -129,27 +121,9 @@ def placement_map(placement, *, tiles: str = "osm"):
         with the change) with two more layers in its legend, through the map's documented
         hook (``window.adcov.addLayer``): "candidate gains" and "proposed sites".
     """
-    from branca.element import Element, MacroElement
-    from jinja2 import Template
-
-    class _Raw(Element):
-        """Text placed in the page as it is (not compiled as a template)."""
-
-        _template = Template("{{ this.text }}")
-
-        def __init__(self, text: str):
-            super().__init__()
-            self.text = text
-
     p = placement
     m = build_map(p.after_result, tiles=tiles, compare=p.before_result)
-    m.get_root().html.add_child(
-        _Raw('<script type="application/json" id="adcov-placement-data">'
-             f"{_script_json(placement_data(p))}</script>"), name="adcov_placement_data")
-    init = MacroElement()
-    init._name = "AdcovPlacement"
-    init._template = Template("{% macro script(this, kwargs) %}" + _SCRIPT + "{% endmacro %}")
-    m.add_child(init, name="adcov_placement")
+    add_layer_script(m, "placement", placement_data(p), _SCRIPT)
     return m
 
 

@@ -10,8 +10,6 @@ only: no user text reaches the page through them.
 
 from __future__ import annotations
 
-import json
-
 from ..projection import round_coordinates
 
 __all__ = ["BAND_COLORS", "bands_data", "build_uncertainty_map", "uncertainty_map_html"]
@@ -80,11 +78,6 @@ def bands_data(uncertainty, *, decimals: int = 4) -> dict:
             "altitudes": alts}
 
 
-def _script_json(data) -> str:
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def build_uncertainty_map(result, uncertainty, *, tiles: str = "osm"):
     """The map of a result (:func:`adcov.render.maps.build_map`) with the probability-of-
     coverage bands of an uncertainty run of the same scenario.
@@ -102,34 +95,15 @@ def build_uncertainty_map(result, uncertainty, *, tiles: str = "osm"):
     -------
     folium.Map
     """
-    from branca.element import Element, MacroElement
-    from jinja2 import Template
-
     from ..errors import InputError
-    from .maps import build_map
+    from .maps import add_layer_script, build_map
 
     if tuple(result.scenario.altitudes_m) != tuple(uncertainty.altitudes_m):
         raise InputError("the uncertainty run and the result have different altitudes",
                          entry="altitudes_m", value=list(uncertainty.altitudes_m))
 
-    class _Raw(Element):
-        """Text placed in the page as it is (not compiled as a template)."""
-
-        _template = Template("{{ this.text }}")
-
-        def __init__(self, text: str):
-            super().__init__()
-            self.text = text
-
     m = build_map(result, tiles=tiles)
-    root = m.get_root()
-    root.html.add_child(_Raw('<script type="application/json" id="adcov-uncertainty-data">'
-                             f"{_script_json(bands_data(uncertainty))}</script>"),
-                        name="adcov_uncertainty_data")
-    init = MacroElement()
-    init._name = "AdcovUncertainty"
-    init._template = Template("{% macro script(this, kwargs) %}" + _SCRIPT + "{% endmacro %}")
-    m.add_child(init, name="adcov_uncertainty")
+    add_layer_script(m, "uncertainty", bands_data(uncertainty), _SCRIPT)
     return m
 
 
