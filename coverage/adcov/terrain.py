@@ -296,20 +296,7 @@ class _Tile:
         else:
             sel = np.flatnonzero(inside)
             col, row = col[sel], row[sel]
-        col = np.clip(col, 0.0, hi_c)
-        row = np.clip(row, 0.0, hi_r)
-        c0 = np.minimum(col.astype(np.intp), hi_c - 1)
-        r0 = np.minimum(row.astype(np.intp), hi_r - 1)
-        fx = col - c0
-        fy = row - r0
-        z = self.heights().reshape(-1)
-        i00 = r0 * self.ncols + c0
-        z00, z01 = z.take(i00), z.take(i00 + 1)
-        i00 += self.ncols
-        z10, z11 = z.take(i00), z.take(i00 + 1)
-        top = z00 + fx * (z01 - z00.astype(float))
-        bottom = z10 + fx * (z11 - z10.astype(float))
-        out[sel] = top + fy * (bottom - top)
+        out[sel] = self._interpolate(np.clip(col, 0.0, hi_c), np.clip(row, 0.0, hi_r))
         return out
 
     def bilinear_inside(self, lon, lat):
@@ -317,6 +304,11 @@ class _Tile:
         unrotated lon/lat tile (the lookup grid says so): :meth:`bilinear` without the tests."""
         col, row = self._affine_to_pixel(lon, lat) if self._lon_center is None else \
             self.to_pixel(lon, lat)
+        return self._interpolate(col, row)
+
+    def _interpolate(self, col, row):
+        """Bilinear heights at fractional pixel positions (the last row and column of cells
+        take the pixels' edge)."""
         hi_c, hi_r = self.ncols - 1, self.nrows - 1
         c0 = np.minimum(np.maximum(col, 0.0).astype(np.intp), hi_c - 1)
         r0 = np.minimum(np.maximum(row, 0.0).astype(np.intp), hi_r - 1)
