@@ -35,6 +35,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from . import _validate as v
+from ._mapping import FrozenMapping
 from ._paths import data_path
 from .errors import CatalogError
 
@@ -138,7 +139,7 @@ class Alternative:
         return f"{text} ({self.note})" if self.note else text
 
 
-class FieldRanges(Mapping):
+class FieldRanges(FrozenMapping):
     """Numeric field -> ``(low, high)``: the spread of a system's uncertain values.
 
     A read-only, hashable mapping (systems are values and hash alike when equal), kept in the
@@ -163,25 +164,7 @@ class FieldRanges(Mapping):
             lo, hi = lh
             cleaned.append((k, (float(lo), float(hi))))
         cleaned.sort(key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
-        self._map = dict(cleaned)
-
-    def __getitem__(self, key):
-        return self._map[key]
-
-    def __iter__(self):
-        return iter(self._map)
-
-    def __len__(self):
-        return len(self._map)
-
-    def __hash__(self):
-        return hash(frozenset(self._map.items()))
-
-    def __eq__(self, other):
-        return isinstance(other, Mapping) and dict(self._map) == dict(other)
-
-    def __repr__(self):
-        return f"FieldRanges({self._map!r})"
+        super().__init__(cleaned)
 
 
 _NO_RANGES = FieldRanges()

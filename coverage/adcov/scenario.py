@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from . import _validate as v
+from ._mapping import FrozenMapping
 from ._paths import data_path
 from .sitesfile import SITES_SUFFIXES, SiteRow, check_properties, read_sites_file, read_text
 from .regions import SectorTable, check_region, check_sectors, default_sectors
@@ -65,7 +66,7 @@ _BELT_BOUNDS = v.Bounds(0, 1000, low_open=True)
 _GAP_BOUNDS = v.Bounds(0, 1e8)
 
 
-class SiteProperties(Mapping):
+class SiteProperties(FrozenMapping):
     """A site's properties: a read-only, hashable mapping of name -> text or number.
 
     Kept in the order given; equal to any mapping with the same items (order aside), and
@@ -82,26 +83,6 @@ class SiteProperties(Mapping):
     >>> p["fid"], list(p), p == {"fid": 7, "unit": "1st bn"}
     (7, ['unit', 'fid'], True)
     """
-
-    def __init__(self, items=()):
-        pairs = tuple(items.items() if isinstance(items, Mapping) else items)
-        self._pairs = pairs
-        self._map = dict(pairs)
-
-    def __getitem__(self, key):
-        return self._map[key]
-
-    def __iter__(self):
-        return iter(self._map)
-
-    def __len__(self):
-        return len(self._map)
-
-    def __hash__(self):
-        return hash(frozenset(self._pairs))
-
-    def __repr__(self):
-        return f"SiteProperties({self._map!r})"
 
 
 _NO_PROPERTIES = SiteProperties()
