@@ -34,6 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
+from adcov.terrain import fractal_heights
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 
@@ -77,24 +79,10 @@ SIX = []  # the scenario's own: 50, 300, 1000, 5000, 10000, 20000 m
 TWELVE = [50, 100, 200, 300, 500, 1000, 2000, 3000, 5000, 10000, 15000, 20000]
 
 
-def fractal(ny, nx, *, seed, low=100.0, high=350.0, beta=3.0):
-    """A periodic fractal surface (white noise shaped to a 1/f^beta power spectrum) scaled to
-    [low, high] metres, as int16."""
-    rng = np.random.default_rng(seed)
-    spec = np.fft.rfft2(rng.standard_normal((ny, nx)).astype(np.float32))
-    f = np.hypot(np.fft.fftfreq(ny)[:, None], np.fft.rfftfreq(nx)[None, :])
-    f[0, 0] = 1.0
-    spec *= (f ** (-beta / 2)).astype(np.float32)
-    spec[0, 0] = 0.0
-    z = np.fft.irfft2(spec, s=(ny, nx))
-    z = (z - z.min()) / (z.max() - z.min())
-    return np.round(low + (high - low) * z).astype(np.int16)
-
-
 def write_tiles(folder: Path, west=16, east=40, south=47, north=60) -> int:
     """SRTM3 tiles (1201 x 1201, big-endian int16, neighbours sharing their edge row and
     column as real ones do) cut from one periodic fractal."""
-    base = fractal(2400, 2400, seed=2023)
+    base = fractal_heights(2400, 2400, seed=2023, high=350.0, beta=3.0)
     n = 0
     for la in range(south, north):
         for lo in range(west, east):

@@ -27,7 +27,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from pyproj import Transformer
 
 from adcov.errors import InputError
-from adcov.terrain import DEM, MVHField, mvh_at, mvh_field, ray_points, visible
+from adcov.terrain import (DEM, MVHField, fractal_heights, mvh_at, mvh_field, ray_points,
+                           visible)
 from conftest import A_M, E2, WGS84, gaussian_radius
 
 rasterio = pytest.importorskip("rasterio")
@@ -114,20 +115,6 @@ def distance_to_meridian(lon, lat, az_deg, target_lon):
         x, _, _ = WGS84.fwd(lon, lat, az_deg, mid)
         lo, hi = (mid, hi) if x < target_lon else (lo, mid)
     return 0.5 * (lo + hi)
-
-
-def fractal_heights(ny, nx, *, seed, low=100.0, high=400.0, beta=2.2):
-    """A periodic fractal surface (spectral synthesis: white noise shaped to a 1/f^beta power
-    spectrum), scaled to [low, high], as int16 metres."""
-    rng = np.random.default_rng(seed)
-    spec = np.fft.rfft2(rng.standard_normal((ny, nx)).astype(np.float32))
-    f = np.hypot(np.fft.fftfreq(ny)[:, None], np.fft.rfftfreq(nx)[None, :])
-    f[0, 0] = 1.0
-    spec *= (f ** (-beta / 2)).astype(np.float32)
-    spec[0, 0] = 0.0
-    z = np.fft.irfft2(spec, s=(ny, nx))
-    z = (z - z.min()) / (z.max() - z.min())
-    return np.round(low + (high - low) * z).astype(np.int16)
 
 
 def write_hgt(path, heights):
