@@ -193,7 +193,7 @@ print(json.dumps({"mean_depth": float(poly.mean_depth),
 SWEEPS = r"""
 import json, sys, time
 from dataclasses import replace
-from adcov.analysis import analyze, compare
+from adcov.analysis import analyze, compare, whatif
 from adcov.profile import altitude_profile
 from adcov.scenario import Scenario
 sc = Scenario.resolve("belarus-2023")
@@ -211,14 +211,8 @@ def prof():
     alts = int(p["altitude_m"].nunique())
 profile = best(prof)
 extra = replace(sc.sites[0], name="Mozyr", lon=29.25, lat=52.05)
-more = replace(sc, sites=sc.sites + (extra,))
-try:
-    from adcov.analysis import whatif as incremental
-    what = best(lambda: incremental(sc, extra))
-    how = "adcov.analysis.whatif (incremental)"
-except ImportError:
-    what = best(lambda: compare(analyze(sc), analyze(more)))
-    how = "two analyses and compare"
+what = best(lambda: compare(*whatif(sc, extra)))
+how = "adcov.analysis.whatif (incremental)"
 print(json.dumps({"stats_s": stats, "profile_s": profile, "profile_altitudes": alts,
                   "whatif_s": what, "whatif_how": how}))
 """
