@@ -412,9 +412,11 @@ def overlap_rows(frame: Frame, cover: Cover, *, scenario: str) -> list[dict]:
     overlap = np.zeros(len(ia))
     overlap[both] = area[ia[both]]
     overlap[one] = np.where(whole[ia[one]], area[ib[one]], area[ia[one]])
-    rest = ~both & ~one
-    if rest.any():
-        overlap[rest] = shapely.area(shapely.intersection(geoms[ia[rest]], geoms[ib[rest]]))
+    # Overlaid in chunks: a million overlays at once would hold a million pieces in memory.
+    rest = np.flatnonzero(~both & ~one)
+    for k in range(0, len(rest), 20_000):
+        r = rest[k:k + 20_000]
+        overlap[r] = shapely.area(shapely.intersection(geoms[ia[r]], geoms[ib[r]]))
     key = e[ia] * n_env + e[ib]
     keys, inverse = np.unique(key, return_inverse=True)
     total = np.bincount(inverse, weights=overlap, minlength=len(keys))
