@@ -15,9 +15,9 @@ from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
-import pandas as pd
 import shapely
 
+from ._rows import Rows
 from .borders import Zones
 from .errors import InputError
 from .overlay import CELL_SIZE_M, Cover, Frame
@@ -289,14 +289,12 @@ class Result:
     @cached_property
     def zones(self) -> pd.DataFrame:
         """The zone table: one row per altitude and zone (see README for the columns)."""
-        rows = [r for st in self.altitude_stats for r in st.zone_rows]
-        return pd.DataFrame(rows, columns=list(ZONE_COLUMNS))
+        return self.table("zones").frame()
 
     @cached_property
     def sites(self) -> pd.DataFrame:
         """Per-site figures: one row per altitude and site."""
-        rows = [r for st in self.altitude_stats for r in st.site_rows]
-        return pd.DataFrame(rows, columns=list(SITE_COLUMNS) + self._terrain_columns)
+        return self.table("sites").frame()
 
     @property
     def _terrain_columns(self) -> list:
@@ -305,9 +303,30 @@ class Result:
     @cached_property
     def overlaps(self) -> pd.DataFrame:
         """Area inside the region covered by both sites of each overlapping pair, per altitude."""
-        rows = [r for st in self.altitude_stats
-                for r in overlap_rows(self.frame, st.cover, scenario=self.scenario.label)]
-        return pd.DataFrame(rows, columns=list(OVERLAP_COLUMNS))
+        return self.table("overlaps").frame()
+
+    @cached_property
+    def _tables(self) -> dict:
+        return {}
+
+    def table(self, name: str) -> Rows:
+        """One of the tables (``"zones"``, ``"sites"`` or ``"overlaps"``) as records, without
+        pandas: :attr:`zones`, :attr:`sites` and :attr:`overlaps` are these as DataFrames."""
+        if name not in self._tables:
+            if name == "zones":
+                rows = [r for st in self.altitude_stats for r in st.zone_rows]
+                cols = ZONE_COLUMNS
+            elif name == "sites":
+                rows = [r for st in self.altitude_stats for r in st.site_rows]
+                cols = tuple(SITE_COLUMNS) + tuple(self._terrain_columns)
+            elif name == "overlaps":
+                rows = [r for st in self.altitude_stats
+                        for r in overlap_rows(self.frame, st.cover, scenario=self.scenario.label)]
+                cols = OVERLAP_COLUMNS
+            else:
+                raise ValueError(f"no table {name!r}: zones, sites or overlaps")
+            self._tables[name] = Rows(rows, cols)
+        return self._tables[name]
 
     @property
     def assumptions(self) -> dict:
@@ -489,9 +508,9 @@ class Result:
             "scenario": {"label": s.label, "name": s.name, "region": s.region,
                          "sites": len(s.sites), "description": s.description},
             "assumptions": self.assumptions,
-            "zones": records(self.zones),
-            "sites": records(self.sites),
-            "overlaps": records(self.overlaps) if overlaps else None,
+            "zones": records(self.table("zones")),
+            "sites": records(self.table("sites")),
+            "overlaps": records(self.table("overlaps")) if overlaps else None,
         }
 
 
