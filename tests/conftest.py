@@ -8,7 +8,11 @@ test comparing the two is a real check, not the code compared with itself.
 
 from __future__ import annotations
 
+import atexit
 import math
+import os
+import shutil
+import tempfile
 
 import numpy as np
 import pytest
@@ -16,6 +20,13 @@ from pyproj import CRS, Geod, Transformer
 
 from adcov.catalog import System
 from adcov.scenario import Site
+
+# The tests never write into the user's cache folder: adcov's cache (DEM downloads, derived
+# zones) goes to a folder of this test session, removed at the end.
+_CACHE = tempfile.mkdtemp(prefix="adcov-test-cache-")
+os.environ["ADCOV_CACHE"] = _CACHE
+os.environ.pop("ADCOV_NO_CACHE", None)
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 # WGS84 defining constants (NIMA TR8350.2, table 3.1), typed in here rather than imported.
 A_M = 6378137.0

@@ -10,8 +10,10 @@ nearest foreign border belongs to that sector, so the sector zones tile the regi
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
@@ -29,6 +31,7 @@ __all__ = [
     "country_geometry",
     "Zones",
     "build_zones",
+    "cached_zones",
 ]
 
 
@@ -201,6 +204,90 @@ def build_zones(region: str, sectors: dict | None = None, *, belt_km: float = 50
         border_km={k: ellipsoidal_length_km(g) for k, g in border_ll.items()},
         forward=forward, area_km2=ellipsoidal_area_km2(rg_ll), neighbour_geoms=nbr_geoms,
     )
+
+
+#: The geometry fields of :class:`Zones` that are mappings of name -> geometry.
+_GEOMETRY_MAPPINGS = ("sector_zones", "belts", "border_lines", "border_lines_lonlat", "forward",
+                      "neighbour_geoms")
+
+
+def cached_zones(region: str, sectors: dict | None = None, *, belt_km: float = 50.0,
+                 reach_km: float = 0.0) -> Zones:
+    """:func:`build_zones`, read back from adcov's cache folder when it was built before.
+
+    The entry's key covers the region and neighbours' border files (size and time), the code
+    that builds zones, the GEOS and PROJ versions, and the parameters; geometries are stored as
+    WKB, which gives back the very same coordinates. See :mod:`adcov._cache` (``ADCOV_NO_CACHE``
+    turns it off).
+
+    Parameters
+    ----------
+    region : str
+        ISO3 code.
+    sectors : dict, optional
+        Sector name -> list of neighbour codes; default :func:`default_sectors`.
+    belt_km : float, default 50
+        Width of the belt zones along each sector's border. [km]
+    reach_km : float, default 0
+        How far beyond the region the forward zones are kept. [km]
+    """
+    from . import _cache
+    from . import geodesy, projection, regions
+
+    check_region(region)
+    sectors = check_sectors(region, dict(sectors)) if sectors else default_sectors(region)
+    codes = sorted({region, *(c for v in sectors.values() for c in v)})
+    try:
+        stamps = [_cache.file_stamp(data_path("borders", "countries", f"{c}.geojson"))
+                  for c in codes]
+        stamps += [_cache.file_stamp(Path(m.__file__))
+                   for m in (sys.modules[__name__], geodesy, projection, regions)]
+    except OSError:
+        return build_zones(region, sectors, belt_km=belt_km, reach_km=reach_km)
+    import pyproj
+
+    key = _cache.make_key("zones", {
+        "region": region, "sectors": {k: list(v) for k, v in sectors.items()},
+        "belt_km": float(belt_km), "reach_km": float(reach_km), "files": stamps,
+        "geos": shapely.geos_version_string, "proj": pyproj.proj_version_str})
+    entry = _cache.load("zones", key)
+    if entry is not None:
+        try:
+            return _zones_from_entry(*entry)
+        except (KeyError, TypeError, ValueError, shapely.errors.ShapelyError):
+            pass
+    zones = build_zones(region, sectors, belt_km=belt_km, reach_km=reach_km)
+    _cache.store("zones", key, *_zones_entry(zones))
+    return zones
+
+
+def _zones_entry(z: Zones) -> tuple[dict, list]:
+    """A document and WKB blobs holding ``z`` (see :func:`_zones_from_entry`)."""
+    names, geoms = ["region_geom"], [z.region_geom]
+    for field in _GEOMETRY_MAPPINGS:
+        for k, g in getattr(z, field).items():
+            names.append([field, k])
+            geoms.append(g)
+    doc = {"region": z.region, "lon0": z.lon0, "lat0": z.lat0, "belt_km": z.belt_km,
+           "sectors": {k: list(v) for k, v in z.sectors.items()},
+           "border_km": dict(z.border_km), "area_km2": z.area_km2, "geometries": names}
+    return doc, list(shapely.to_wkb(np.array(geoms, dtype=object)))
+
+
+def _zones_from_entry(doc: dict, blobs: list) -> Zones:
+    geoms = shapely.from_wkb(np.array(blobs, dtype=object))
+    maps = {field: {} for field in _GEOMETRY_MAPPINGS}
+    region_geom = None
+    for name, g in zip(doc["geometries"], geoms, strict=True):
+        if name == "region_geom":
+            region_geom = g
+        else:
+            maps[name[0]][name[1]] = g
+    shapely.prepare(region_geom)
+    return Zones(region=doc["region"], lon0=doc["lon0"], lat0=doc["lat0"],
+                 belt_km=doc["belt_km"], region_geom=region_geom,
+                 sectors={k: tuple(v) for k, v in doc["sectors"].items()},
+                 border_km=doc["border_km"], area_km2=doc["area_km2"], **maps)
 
 
 def _clip_lonlat(geom_ll, lon0, lat0, radius_km):

@@ -30,6 +30,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from . import __version__
+from ._cache import default_cache_dir
 from ._io import WriteError, write_atomic, write_via
 from .constants import WGS84_A_M, WGS84_E2
 from .errors import CoverageError, InputError
@@ -408,15 +409,6 @@ def tile_url(name: str, base_url: str) -> str:
     """
     _parse(name)
     return f"{base_url.rstrip('/')}/{name}/{name}.tif"
-
-
-def default_cache_dir() -> Path:
-    """The root of adcov's download cache: ``$ADCOV_CACHE`` if set, else
-    ``$XDG_CACHE_HOME/adcov``, else ``~/.cache/adcov``. Tiles go to ``dem/<dataset>/`` in it."""
-    if os.environ.get("ADCOV_CACHE"):
-        return Path(os.environ["ADCOV_CACHE"]).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "adcov"
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from .borders import Zones, build_zones
+from .borders import Zones, cached_zones
 from .envelope import envelope_polygons
 from .models import envelopes
 from .overlay import CELL_SIZE_M, MAX_DEPTH, Frame, build_frame, cut_envelopes
@@ -60,7 +60,7 @@ class Pieces:
 
 @lru_cache(maxsize=8)
 def _zones(region, sectors, belt_km, reach_km) -> Zones:
-    return build_zones(region, dict(sectors), belt_km=belt_km, reach_km=reach_km)
+    return cached_zones(region, dict(sectors), belt_km=belt_km, reach_km=reach_km)
 
 
 def region_zones(scenario, reach_km: float) -> Zones:
