@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import shapely
 from hypothesis import HealthCheck, given, settings
@@ -292,3 +293,66 @@ def test_invariants(sites_spec, altitude):
     s = res.sites
     assert (s.unique_km2 <= s.covered_km2 + 1e-6).all()
     assert_allclose(s.loss_if_removed_fraction, s.unique_km2 / region.area_km2, rtol=1e-9)
+
+
+# ------------------------------------------------------------------------------ unique areas
+def _unique_by_whole_polygons(res):
+    """Per (altitude, envelope): area of the region that envelope alone covers, from the whole
+    envelope polygons (each minus the union of all the others, within the region): no cells,
+    no depth layers. [km2]"""
+    region = res.frame.region.geom
+    out = {}
+    for st in res.altitude_stats:
+        polys = list(st.polygons)
+        for i, p in enumerate(polys):
+            others = shapely.union_all(polys[:i] + polys[i + 1:])
+            alone = shapely.difference(shapely.intersection(p, region), others)
+            out[(st.altitude_m, i)] = alone.area / 1e6
+    return out
+
+
+def _assert_unique_matches(res):
+    ref = _unique_by_whole_polygons(res)
+    got = {(a, i): u for a, grp in res.sites.groupby("altitude_m", sort=False)
+           for i, u in enumerate(grp.unique_km2)}
+    assert got.keys() == ref.keys()
+    for k in ref:
+        assert got[k] == pytest.approx(ref[k], abs=1e-6, rel=1e-9), k
+    assert sum(v > 0 for v in ref.values()) >= 3  # the case has unique areas to find
+
+
+def test_unique_areas_against_whole_polygon_differences():
+    """Packed overlapping envelopes straddling the Polish border (so that cells are shared
+    by many pieces and clipped by the region), with two systems at one place: the unique area
+    of every envelope equals its own polygon minus all the others within the region."""
+    rng = np.random.default_rng(5)
+    sites = [Site(f"s{i}", system(sid=f"T{i % 3}", max_range_km=float(rng.uniform(12, 30))),
+                  float(rng.uniform(23.4, 24.4)), float(rng.uniform(52.0, 52.6)))
+             for i in range(40)]
+    sites.append(Site("twin", system(sid="W", max_range_km=9.0), sites[0].lon, sites[0].lat))
+    _assert_unique_matches(analyze(scenario(sites, altitudes=(1000.0, 5000.0))))
+
+
+def test_unique_areas_of_terrain_masked_twins(tmp_path):
+    """Two systems at one place masked by one terrain field share edges wherever terrain limits
+    both: a once-covered part can then lie in both envelopes, and must be split between them.
+    Against whole-polygon differences, on a synthetic fractal DEM."""
+    rasterio = pytest.importorskip("rasterio")
+    from affine import Affine
+
+    from adcov.terrain import fractal_heights
+
+    step = 1 / 600
+    h = fractal_heights(900, 1500, seed=3, low=100.0, high=450.0, beta=2.6).astype("float32")
+    dem = tmp_path / "dem.tif"
+    with rasterio.open(dem, "w", driver="GTiff", width=h.shape[1], height=h.shape[0], count=1,
+                       dtype="float32", crs="EPSG:4326",
+                       transform=Affine(step, 0, 26.5, 0, -step, 54.5)) as ds:
+        ds.write(h, 1)
+    lon, lat = 27.5, 53.75
+    sites = [Site("a", system(sid="A", max_range_km=40.0, antenna_height_m=10.0), lon, lat),
+             Site("b", system(sid="B", max_range_km=25.0, min_range_km=5.0,
+                              antenna_height_m=10.0), lon, lat),
+             Site("c", system(sid="C", max_range_km=30.0, antenna_height_m=10.0),
+                  lon + 0.45, lat - 0.1)]
+    _assert_unique_matches(analyze(scenario(sites, altitudes=(50.0, 300.0), terrain=(dem,))))
