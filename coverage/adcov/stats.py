@@ -199,6 +199,33 @@ def forward_reach_m(frame: Frame, cover: Cover, sector: str) -> float:
     return best
 
 
+def zone_figures(frame: Frame, cover: Cover, depths: int = MAX_DEPTH, *,
+                 integral: bool = True) -> dict:
+    """Zone name -> (covered areas at depth 1 to ``depths``, depth integral or None when not
+    ``integral``), for every zone of the frame. [m2]
+
+    The sector zones tile the region (their areas sum to its area within 1e-15), so the
+    region's figures are the sums of theirs: that saves clipping the region's border cells
+    again. Where they do not tile it, the region is measured itself.
+    """
+    def measure(zp):
+        return ([covered_area_m2(zp, cover, k + 1) for k in range(depths)],
+                depth_integral_m2(zp, cover) if integral else None)
+
+    figures = {zp.name: measure(zp) for zp in frame.zones if zp.kind != "region"}
+    sectors = [zp for zp in frame.zones if zp.kind == "sector"]
+    for zp in frame.zones:
+        if zp.kind != "region":
+            continue
+        if sectors and abs(sum(s.area_m2 for s in sectors) - zp.area_m2) <= 1e-9 * zp.area_m2:
+            figures[zp.name] = ([min(sum(figures[s.name][0][k] for s in sectors), zp.area_m2)
+                                 for k in range(depths)],
+                                sum(figures[s.name][1] for s in sectors) if integral else None)
+        else:
+            figures[zp.name] = measure(zp)
+    return figures
+
+
 # ------------------------------------------------------------------------------ tables
 def zone_rows(frame: Frame, cover: Cover, zones, gaps: dict, *, scenario: str) -> list[dict]:
     """The zone table's rows for one altitude (columns :data:`ZONE_COLUMNS`).
@@ -214,26 +241,7 @@ def zone_rows(frame: Frame, cover: Cover, zones, gaps: dict, *, scenario: str) -
     scenario : str
         The scenario label of the rows.
     """
-    # Covered areas (depth 1..MAX_DEPTH) and the depth integral of each zone. The sector zones
-    # tile the region (their areas sum to its area within 1e-15), so the region's figures are
-    # the sums of theirs: that saves clipping the region's border cells again.
-    figures = {}
-    for zp in frame.zones:
-        if zp.kind != "region":
-            figures[zp.name] = ([covered_area_m2(zp, cover, k + 1) for k in range(MAX_DEPTH)],
-                                depth_integral_m2(zp, cover))
-    sectors = [zp for zp in frame.zones if zp.kind == "sector"]
-    for zp in frame.zones:
-        if zp.kind != "region":
-            continue
-        tiled = sectors and abs(sum(s.area_m2 for s in sectors) - zp.area_m2) <= 1e-9 * zp.area_m2
-        if tiled:
-            figures[zp.name] = ([min(sum(figures[s.name][0][k] for s in sectors), zp.area_m2)
-                                 for k in range(MAX_DEPTH)],
-                                sum(figures[s.name][1] for s in sectors))
-        else:
-            figures[zp.name] = ([covered_area_m2(zp, cover, k + 1) for k in range(MAX_DEPTH)],
-                                depth_integral_m2(zp, cover))
+    figures = zone_figures(frame, cover)
     rows = []
     for zp in frame.zones:
         area = zp.area_m2

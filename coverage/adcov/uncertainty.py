@@ -56,7 +56,7 @@ from .models import envelopes
 from .envelope import envelope_polygons
 from .overlay import CELL_SIZE_M, cut_envelopes
 from .pipeline import cut_scenario
-from .stats import border_covered_m, covered_area_m2, depth_integral_m2, zone_gaps
+from .stats import border_covered_m, zone_figures, zone_gaps
 
 __all__ = [
     "UNCERTAINTY_STATISTICS",
@@ -286,13 +286,17 @@ class _Context:
         stats = self.job.statistics
         min_gap_m2 = self.job.scenario.min_gap_km2 * 1e6
         out = np.full((len(frame.zones), len(stats)), np.nan)
+        # Computed as the zone table computes them (the region from its sectors), so that the
+        # deterministic values are exactly those of `adcov stats`.
+        figures = (zone_figures(frame, cover, depths=1, integral="mean_depth" in stats)
+                   if {"covered_fraction", "mean_depth"} & set(stats) else None)
         for z, zp in enumerate(frame.zones):
             area = zp.area_m2
             for k, name in enumerate(stats):
                 if name == "covered_fraction":
-                    out[z, k] = covered_area_m2(zp, cover) / area if area else np.nan
+                    out[z, k] = figures[zp.name][0][0] / area if area else np.nan
                 elif name == "mean_depth":
-                    out[z, k] = depth_integral_m2(zp, cover) / area if area else np.nan
+                    out[z, k] = figures[zp.name][1] / area if area else np.nan
                 elif name == "largest_gap_km2":
                     gaps = [float(p.area) for p in zone_gaps(zp, cover, min_gap_m2)]
                     out[z, k] = max(gaps) / 1e6 if gaps else 0.0
