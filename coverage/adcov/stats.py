@@ -199,6 +199,13 @@ def forward_reach_m(frame: Frame, cover: Cover, sector: str) -> float:
     return best
 
 
+def sectors_tile(region: ZonePieces, sectors) -> bool:
+    """Do the sector zones tile the region (their areas sum to its area within 1e-9)? Then
+    the region's covered areas and depth integral are the sums of theirs."""
+    return bool(sectors) and (abs(sum(s.area_m2 for s in sectors) - region.area_m2)
+                              <= 1e-9 * region.area_m2)
+
+
 def zone_figures(frame: Frame, cover: Cover, depths: int = MAX_DEPTH, *,
                  integral: bool = True) -> dict:
     """Zone name -> (covered areas at depth 1 to ``depths``, depth integral or None when not
@@ -217,7 +224,7 @@ def zone_figures(frame: Frame, cover: Cover, depths: int = MAX_DEPTH, *,
     for zp in frame.zones:
         if zp.kind != "region":
             continue
-        if sectors and abs(sum(s.area_m2 for s in sectors) - zp.area_m2) <= 1e-9 * zp.area_m2:
+        if sectors_tile(zp, sectors):
             figures[zp.name] = ([min(sum(figures[s.name][0][k] for s in sectors), zp.area_m2)
                                  for k in range(depths)],
                                 sum(figures[s.name][1] for s in sectors) if integral else None)
