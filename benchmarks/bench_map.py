@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import private_cache
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -140,6 +142,7 @@ def main(argv=None):
     ap.add_argument("--out", type=Path, default=HERE / "results")
     ap.add_argument("--screenshots", type=Path, default=None)
     args = ap.parse_args(argv)
+    private_cache()  # never the user's cache folder
     args.out.mkdir(parents=True, exist_ok=True)
     sizes = [int(x) for x in args.sites.split(",") if x]
     cases = {}

@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import private_cache
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 ROOT = HERE.parent
@@ -66,6 +68,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
+    private_cache()  # never the user's cache folder
     args.out.mkdir(parents=True, exist_ok=True)
     cases = {}
     for name, (extra, target) in CASES.items():

@@ -54,6 +54,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _common import private_cache
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 ADCOV = [sys.executable, "-m", "adcov"]
@@ -201,6 +203,7 @@ from dataclasses import replace
 from adcov.analysis import analyze, compare, whatif
 from adcov.profile import altitude_profile
 from adcov.scenario import Scenario
+
 sc = Scenario.resolve("belarus-2023")
 analyze(sc)
 def best(f, k=3):
@@ -315,13 +318,11 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
+    private_cache()  # never the user's cache folder
     args.out.mkdir(parents=True, exist_ok=True)
     cases = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        # adcov's cache folder (derived zones) for this run only, not the user's.
-        os.environ["ADCOV_CACHE"] = str(tmp / "adcov-cache")
-        os.environ.pop("ADCOV_NO_CACHE", None)
         for name, run in [("builtin", lambda: case_builtin(args.repeat)),
                           ("rings", lambda: case_rings(args.repeat)),
                           ("sweeps", case_sweeps),

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _common import private_cache
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 
@@ -81,6 +83,7 @@ def main(argv=None):
     ap.add_argument("--sites", type=int, default=1000, help="size of the generated scenario")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
+    private_cache()  # never the user's cache folder
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         gen = generate(args.sites, Path(tmp) / f"generated-{args.sites}.toml")

@@ -36,6 +36,8 @@ import numpy as np
 
 from adcov.terrain import fractal_heights
 
+from _common import private_cache
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 
@@ -102,6 +104,7 @@ def run(dem: str, altitudes) -> dict:
 
 
 def main():
+    private_cache()  # never the user's cache folder
     RESULTS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="adcov-bench-dem-") as tmp:
         t = time.perf_counter()

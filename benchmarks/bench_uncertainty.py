@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+from _common import private_cache
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 
@@ -80,6 +82,7 @@ def main(argv=None):
     ap.add_argument("--sigma-km", type=float, default=5.0)
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
+    private_cache()  # never the user's cache folder
     args.out.mkdir(parents=True, exist_ok=True)
     serial = run_case(args.samples, args.seed, "serial", args.sigma_km)
     two = run_case(args.samples, args.seed, "2", args.sigma_km)
