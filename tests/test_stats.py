@@ -321,7 +321,13 @@ def _assert_unique_matches(res):
     assert sum(v > 0 for v in ref.values()) >= 3  # the case has unique areas to find
 
 
-def test_unique_areas_against_whole_polygon_differences():
+#: Both ways of computing unique areas (adcov.stats.UNIQUE_BY_PIECE_MAX): every cell's once-
+#: covered parts shared out, and every piece minus the depth-2 layer.
+BOTH_WAYS = pytest.mark.parametrize("by_piece_max", [0, 10**9], ids=["parts", "pieces"])
+
+
+@BOTH_WAYS
+def test_unique_areas_against_whole_polygon_differences(by_piece_max, monkeypatch):
     """Packed overlapping envelopes straddling the Polish border (so that cells are shared
     by many pieces and clipped by the region), with two systems at one place: the unique area
     of every envelope equals its own polygon minus all the others within the region."""
@@ -330,10 +336,12 @@ def test_unique_areas_against_whole_polygon_differences():
                   float(rng.uniform(23.4, 24.4)), float(rng.uniform(52.0, 52.6)))
              for i in range(40)]
     sites.append(Site("twin", system(sid="W", max_range_km=9.0), sites[0].lon, sites[0].lat))
+    monkeypatch.setattr("adcov.stats.UNIQUE_BY_PIECE_MAX", by_piece_max)
     _assert_unique_matches(analyze(scenario(sites, altitudes=(1000.0, 5000.0))))
 
 
-def test_unique_areas_of_terrain_masked_twins(tmp_path):
+@BOTH_WAYS
+def test_unique_areas_of_terrain_masked_twins(by_piece_max, monkeypatch, tmp_path):
     """Two systems at one place masked by one terrain field share edges wherever terrain limits
     both: a once-covered part can then lie in both envelopes, and must be split between them.
     Against whole-polygon differences, on a synthetic fractal DEM."""
@@ -355,4 +363,5 @@ def test_unique_areas_of_terrain_masked_twins(tmp_path):
                               antenna_height_m=10.0), lon, lat),
              Site("c", system(sid="C", max_range_km=30.0, antenna_height_m=10.0),
                   lon + 0.45, lat - 0.1)]
+    monkeypatch.setattr("adcov.stats.UNIQUE_BY_PIECE_MAX", by_piece_max)
     _assert_unique_matches(analyze(scenario(sites, altitudes=(50.0, 300.0), terrain=(dem,))))
