@@ -24,7 +24,7 @@ from .models.detection import detection_antenna_height_m
 from .models.engagement import envelope_radii
 from .overlay import CELL_SIZE_M, clip_to, cut_envelopes
 from .pipeline import scenario_sweep
-from .stats import sectors_tile
+from .stats import measure_zones
 
 __all__ = ["PROFILE_MIN_ALTITUDE_M", "PROFILE_TOP_WITHOUT_CEILING_M", "PROFILE_COLUMNS",
            "profile_altitudes", "crossover_altitude_m", "altitude_profile", "crossovers",
@@ -259,7 +259,8 @@ def altitude_profile(scenario, altitudes_m=None, *, points: int = 30,
 
     Notes
     -----
-    The figures are those of :func:`adcov.stats.zone_figures` (the region from its sectors),
+    The figures are those of :func:`adcov.stats.zone_figures` (the region from its sectors,
+    :func:`adcov.stats.measure_zones`),
     that is :func:`adcov.stats.covered_area_m2` and
     :func:`adcov.stats.depth_integral_m2` on :func:`adcov.pipeline.cut_scenario`'s covers (to
     rounding), computed with less work: each altitude cuts only its distinct non-empty
@@ -273,9 +274,6 @@ def altitude_profile(scenario, altitudes_m=None, *, points: int = 30,
         np.unique(np.asarray(altitudes_m, dtype=float))
     sweep = scenario_sweep(scenario, alts, cell_m=cell_m)
     zones = [zp for zp in sweep.frame.zones if zp.kind in ("region", "sector")]
-    sectors = [zp for zp in zones if zp.kind == "sector"]
-    region = next(zp for zp in zones if zp.kind == "region")
-    tiled = sectors_tile(region, sectors)
     rows = []
     for i, (alt, envs, polys) in enumerate(zip(sweep.altitudes_m, sweep.envelopes,
                                                sweep.polygons)):
@@ -287,13 +285,11 @@ def altitude_profile(scenario, altitudes_m=None, *, points: int = 30,
             # the union needs only the distinct polygons, and no layer beyond depth 1
             cover = cut_envelopes(sweep.frame, [envs[j] for j in keep], polys[keep],
                                   altitude_m=alt, max_depth=1)
-        figures = {zp.name: (0.0, 0.0) if cover is None else _measure(zp, cover, weight)
-                   for zp in zones if zp.kind != "region" or not tiled}
-        if tiled:  # the region's figures are its sectors' sums, as in the zone table
-            covered = min(sum(figures[zp.name][0] for zp in sectors), region.area_m2)
-            figures[region.name] = (covered, sum(figures[zp.name][1] for zp in sectors))
+        # the region's figures from its sectors, as in the zone table
+        figures = measure_zones(zones, lambda zp: ([0.0], 0.0) if cover is None
+                                else _measure(zp, cover, weight))
         for zp in zones:
-            covered, depth = figures[zp.name]
+            (covered,), depth = figures[zp.name]
             rows.append({
                 "altitude_m": alt, "zone": zp.name, "zone_kind": zp.kind,
                 "covered_fraction": covered / zp.area_m2, "covered_km2": covered / 1e6,
@@ -321,8 +317,9 @@ def _distinct(polygons) -> tuple[np.ndarray, np.ndarray]:
     return np.array(keep, dtype=int), np.array(weight, dtype=float)
 
 
-def _measure(zone, cover, weight) -> tuple[float, float]:
-    """The zone's covered area and depth integral, as :func:`adcov.stats.covered_area_m2` and
+def _measure(zone, cover, weight) -> tuple[list, float]:
+    """The zone's covered area (in a one-element list, as :func:`adcov.stats.measure_zones`
+    takes it) and depth integral, as :func:`adcov.stats.covered_area_m2` and
     :func:`adcov.stats.depth_integral_m2` give them, for a cover of distinct polygons (the one
     of envelope ``e`` counted ``weight[e]`` times in the depth integral). Where a cell's union
     is one envelope's piece, the piece is cut to the zone once for both. [m2]"""
@@ -356,7 +353,7 @@ def _measure(zone, cover, weight) -> tuple[float, float]:
     if len(todo):
         area[todo] = shapely.area(clip_to(lg[todo], zone.pieces[todo]))
     # summed piece by piece, a fully covered zone can come out a few ulps above its area
-    return min(float(area.sum()), zone.area_m2), depth
+    return [min(float(area.sum()), zone.area_m2)], depth
 
 
 def with_bands(profile: pd.DataFrame, bands: pd.DataFrame) -> pd.DataFrame:

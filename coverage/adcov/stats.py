@@ -205,37 +205,44 @@ def forward_reach_m(frame: Frame, cover: Cover, sector: str) -> float:
 
 
 def sectors_tile(region: ZonePieces, sectors) -> bool:
-    """Do the sector zones tile the region (their areas sum to its area within 1e-9)? Then
-    the region's covered areas and depth integral are the sums of theirs."""
+    """Do the sector zones tile the region (their areas sum to its area within 1e-9)?"""
     return bool(sectors) and (abs(sum(s.area_m2 for s in sectors) - region.area_m2)
                               <= 1e-9 * region.area_m2)
+
+
+def measure_zones(zones, measure) -> dict:
+    """Zone name -> ``measure(zone)`` for every zone, where ``measure`` gives (covered areas at
+    depths 1, 2, ..., depth integral or None). [m2]
+
+    The sector zones tile the region (their areas sum to its area within 1e-15), so the
+    region's figures are the sums of theirs: that saves clipping the region's border cells
+    again. Where they do not tile it, the region is measured itself. The zone table, its
+    incremental update, the profile and the uncertainty run all measure zones this way, so
+    that their region figures agree exactly.
+    """
+    figures = {zp.name: measure(zp) for zp in zones if zp.kind != "region"}
+    sectors = [zp for zp in zones if zp.kind == "sector"]
+    for zp in zones:
+        if zp.kind != "region":
+            continue
+        if sectors_tile(zp, sectors):
+            parts = [figures[s.name] for s in sectors]
+            depths = [p[1] for p in parts]
+            figures[zp.name] = (
+                [min(sum(p[0][k] for p in parts), zp.area_m2) for k in range(len(parts[0][0]))],
+                None if None in depths else sum(depths))
+        else:
+            figures[zp.name] = measure(zp)
+    return figures
 
 
 def zone_figures(frame: Frame, cover: Cover, depths: int = MAX_DEPTH, *,
                  integral: bool = True) -> dict:
     """Zone name -> (covered areas at depth 1 to ``depths``, depth integral or None when not
-    ``integral``), for every zone of the frame. [m2]
-
-    The sector zones tile the region (their areas sum to its area within 1e-15), so the
-    region's figures are the sums of theirs: that saves clipping the region's border cells
-    again. Where they do not tile it, the region is measured itself.
-    """
-    def measure(zp):
-        return ([covered_area_m2(zp, cover, k + 1) for k in range(depths)],
-                depth_integral_m2(zp, cover) if integral else None)
-
-    figures = {zp.name: measure(zp) for zp in frame.zones if zp.kind != "region"}
-    sectors = [zp for zp in frame.zones if zp.kind == "sector"]
-    for zp in frame.zones:
-        if zp.kind != "region":
-            continue
-        if sectors_tile(zp, sectors):
-            figures[zp.name] = ([min(sum(figures[s.name][0][k] for s in sectors), zp.area_m2)
-                                 for k in range(depths)],
-                                sum(figures[s.name][1] for s in sectors) if integral else None)
-        else:
-            figures[zp.name] = measure(zp)
-    return figures
+    ``integral``), for every zone of the frame (:func:`measure_zones`). [m2]"""
+    return measure_zones(frame.zones, lambda zp: (
+        [covered_area_m2(zp, cover, k + 1) for k in range(depths)],
+        depth_integral_m2(zp, cover) if integral else None))
 
 
 # ------------------------------------------------------------------------------ tables
@@ -324,15 +331,22 @@ def extended_zone_rows(frame: Frame, cover_a: Cover, cover_b: Cover, cover_new: 
     integral grows by the new envelopes' own; the forward reach is the larger of the old and
     the new envelopes'. The border figures are measured again (they are cheap).
     """
-    rows = []
-    for zp, old in zip(frame.zones, rows_a):
+    def figures(zp, old):
         area = zp.area_m2
         covered = []
         for k, col in enumerate(("covered_km2", "depth2_km2", "depth3_km2")):
             delta = (covered_area_m2(zp, cover_b, k + 1, cells=cells)
                      - covered_area_m2(zp, cover_a, k + 1, cells=cells))
             covered.append(min(max(old[col] * 1e6 + delta, 0.0), area))
-        depth = (old["mean_depth"] * area if area else 0.0) + depth_integral_m2(zp, cover_new)
+        return covered, (old["mean_depth"] * area if area else 0.0) + depth_integral_m2(
+            zp, cover_new)
+
+    olds = dict(zip((zp.name for zp in frame.zones), rows_a))
+    figs = measure_zones(frame.zones, lambda zp: figures(zp, olds[zp.name]))
+    rows = []
+    for zp, old in zip(frame.zones, rows_a):
+        area = zp.area_m2
+        covered, depth = figs[zp.name]
         gap_areas = [float(p.area) for p in gaps[zp.name]]
         row = {**old, "scenario": scenario,
                "covered_km2": covered[0] / 1e6,
