@@ -79,11 +79,6 @@ def _prepared(table):
         df = round_table(table)
         rows = [[None if _missing(v) else (v.item() if isinstance(v, np.generic) else v)
                  for v in rec] for rec in df.itertuples(index=False, name=None)]
-        floats = {c for c in cols if pd.api.types.is_float_dtype(df[c])}
-        for r in rows:
-            for i, c in enumerate(cols):
-                if c in floats and r[i] is None:
-                    r[i] = math.nan
         return cols, rows, numeric
     cols = list(table.columns)
     raw = [[rec.get(c) for c in cols] for rec in table.records]
