@@ -10,7 +10,6 @@ nearest foreign border belongs to that sector, so the sector zones tile the regi
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,9 +17,11 @@ from types import MappingProxyType
 from typing import Mapping
 
 import numpy as np
+import pyproj
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from . import _cache, geodesy, projection, regions
 from ._paths import data_path
 from .geodesy import ellipsoidal_area_km2, ellipsoidal_length_km
 from .projection import to_laea
@@ -231,21 +232,16 @@ def cached_zones(region: str, sectors: dict | None = None, *, belt_km: float = 5
     reach_km : float, default 0
         How far beyond the region the forward zones are kept. [km]
     """
-    from . import _cache
-    from . import geodesy, projection, regions
-
     check_region(region)
     sectors = check_sectors(region, dict(sectors)) if sectors else default_sectors(region)
     codes = sorted({region, *(c for v in sectors.values() for c in v)})
     try:
         stamps = [_cache.file_stamp(data_path("borders", "countries", f"{c}.geojson"))
                   for c in codes]
-        stamps += [_cache.file_stamp(Path(m.__file__))
-                   for m in (sys.modules[__name__], geodesy, projection, regions)]
+        stamps += [_cache.file_stamp(Path(f)) for f in
+                   (__file__, geodesy.__file__, projection.__file__, regions.__file__)]
     except OSError:
         return build_zones(region, sectors, belt_km=belt_km, reach_km=reach_km)
-    import pyproj
-
     key = _cache.make_key("zones", {
         "region": region, "sectors": {k: list(v) for k, v in sectors.items()},
         "belt_km": float(belt_km), "reach_km": float(reach_km), "files": stamps,
