@@ -22,6 +22,7 @@ import shapely
 
 from .models.detection import detection_antenna_height_m
 from .models.engagement import envelope_radii
+from ._convexclip import overlap_areas
 from .overlay import CELL_SIZE_M, clip_to, cut_envelopes
 from .pipeline import scenario_sweep
 from .stats import measure_zones
@@ -267,8 +268,7 @@ def altitude_profile(scenario, altitudes_m=None, *, points: int = 30,
     envelopes (co-located systems share one wherever the radar horizon limits both; an
     envelope counted twice weighs twice in the depth integral), builds only the union
     (:func:`adcov.overlay.cut_envelopes` with ``max_depth=1``), skips altitudes where every
-    envelope is empty, measures only the region and the sectors, and cuts an envelope's piece
-    to a zone once for both figures.
+    envelope is empty, and measures only the region and the sectors.
     """
     alts = profile_altitudes(scenario, points) if altitudes_m is None else \
         np.unique(np.asarray(altitudes_m, dtype=float))
@@ -287,7 +287,7 @@ def altitude_profile(scenario, altitudes_m=None, *, points: int = 30,
                                   altitude_m=alt, max_depth=1)
         # the region's figures from its sectors, as in the zone table
         figures = measure_zones(zones, lambda zp: ([0.0], 0.0) if cover is None
-                                else _measure(zp, cover, weight))
+                                else _measure(zp, cover, weight, sweep.frame.grid))
         for zp in zones:
             (covered,), depth = figures[zp.name]
             rows.append({
@@ -317,27 +317,27 @@ def _distinct(polygons) -> tuple[np.ndarray, np.ndarray]:
     return np.array(keep, dtype=int), np.array(weight, dtype=float)
 
 
-def _measure(zone, cover, weight) -> tuple[list, float]:
+def _measure(zone, cover, weight, grid) -> tuple[list, float]:
     """The zone's covered area (in a one-element list, as :func:`adcov.stats.measure_zones`
     takes it) and depth integral, as :func:`adcov.stats.covered_area_m2` and
     :func:`adcov.stats.depth_integral_m2` give them, for a cover of distinct polygons (the one
-    of envelope ``e`` counted ``weight[e]`` times in the depth integral). Where a cell's union
-    is one envelope's piece, the piece is cut to the zone once for both. [m2]"""
+    of envelope ``e`` counted ``weight[e]`` times in the depth integral). [m2]"""
     # depth integral: every envelope's pieces in the zone
     pos = zone.lookup[cover.full_c]
     inside = pos >= 0
     depth = float((zone.piece_area[pos[inside]] * weight[cover.full_e[inside]]).sum())
     pos = zone.lookup[cover.part_c]
     inside = pos >= 0
-    cut_area = {}
     if inside.any():
         pcs, p, w = cover.part_pieces[inside], pos[inside], weight[cover.part_e[inside]]
         zfull = zone.full[p]
         depth += float((shapely.area(pcs[zfull]) * w[zfull]).sum())
         if (~zfull).any():
-            areas = shapely.area(clip_to(pcs[~zfull], zone.pieces[p[~zfull]]))
+            c = cover.part_c[inside][~zfull]
+            x0, y0 = grid.x0[c], grid.y0[c]
+            areas = overlap_areas(pcs[~zfull], zone.pieces, p[~zfull], boxes=np.column_stack(
+                [x0, y0, x0 + grid.cell_m, y0 + grid.cell_m]))
             depth += float((areas * w[~zfull]).sum())
-            cut_area = {id(g): a for g, a in zip(pcs[~zfull], areas)}
     # covered area: the union (layer 1) in the zone
     cells = zone.cells
     lf = cover.layer_full[0][cells]
@@ -347,11 +347,8 @@ def _measure(zone, cover, weight) -> tuple[list, float]:
     zone_full = zone.full & both
     area[zone_full] = shapely.area(lg[zone_full])
     cut = np.flatnonzero(both & ~zone.full)
-    known = np.array([cut_area.get(id(g), np.nan) for g in lg[cut]])
-    area[cut] = known
-    todo = cut[np.isnan(known)]
-    if len(todo):
-        area[todo] = shapely.area(clip_to(lg[todo], zone.pieces[todo]))
+    if len(cut):
+        area[cut] = shapely.area(clip_to(lg[cut], zone.pieces[cut]))
     # summed piece by piece, a fully covered zone can come out a few ulps above its area
     return [min(float(area.sum()), zone.area_m2)], depth
 
