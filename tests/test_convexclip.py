@@ -147,3 +147,49 @@ def test_depth_integral_against_whole_polygons():
                 (cover.altitude_m, zone.name)
             checked += want > 0
     assert checked > 20
+
+
+# ------------------------------------------------------------------------------ cell pairs
+def test_cell_pairs_against_brute_force():
+    """Envelopes cut into cells (overlay._pairs, whose discs and annuli find their cells by
+    arithmetic) against every (polygon, cell) pair tested one by one with GEOS: the same whole
+    cells, and the same parts, for discs, annuli, sectors, polygons with scattered holes (as
+    terrain leaves them), several parts, and shapes whose vertex mean lies outside them."""
+    from types import SimpleNamespace
+
+    from adcov.overlay import Grid, _pairs
+
+    rng = np.random.default_rng(11)
+    grid = Grid.over((0.0, 0.0, 400.0, 300.0), 25.0)
+    polys = []
+    for _ in range(60):
+        c = rng.uniform(40, 360, 2)
+        r = rng.uniform(5, 90)
+        disc = regular(*c, r, int(rng.integers(12, 200)), rng.uniform(0, 1))
+        polys.append(disc)
+        polys.append(shapely.Polygon(disc.exterior, [regular(*c, r * rng.uniform(0.05, 0.6),
+                                                              int(rng.integers(8, 100))).exterior]))
+    wedge = shapely.Polygon([(200, 150), (380, 150), (330, 290)])
+    crescent = shapely.difference(regular(100, 150, 80, 90), regular(140, 150, 75, 90))
+    holes = regular(250, 120, 70, 120)
+    for k in range(5):  # scattered holes, off centre
+        holes = holes.difference(regular(*rng.uniform(200, 300, 2), 6, 12))
+    two = shapely.MultiPolygon([regular(60, 60, 30, 40), regular(300, 240, 40, 40)])
+    polys += [wedge, crescent, holes, two, shapely.box(50, 50, 100, 100), shapely.Polygon()]
+    polys = np.array(polys, dtype=object)
+    frame = SimpleNamespace(grid=grid)
+    full_e, full_c, part_e, part_c, pieces = _pairs(frame, polys)
+    # Brute force: every polygon against every cell.
+    e, c = np.meshgrid(np.arange(len(polys)), np.arange(grid.size), indexing="ij")
+    e, c = e.ravel(), c.ravel()
+    inter = shapely.intersection(polys[e], grid.boxes[c])
+    area = shapely.area(inter)
+    whole = area >= grid.cell_area_m2 * (1 - 1e-12)
+    part = (area > 0) & ~whole
+    assert set(zip(full_e.tolist(), full_c.tolist())) == set(zip(e[whole].tolist(), c[whole].tolist()))
+    assert set(zip(part_e.tolist(), part_c.tolist())) == set(zip(e[part].tolist(), c[part].tolist()))
+    assert (np.diff(part_c) >= 0).all()
+    want = dict(zip(zip(e[part].tolist(), c[part].tolist()), area[part]))
+    got = shapely.area(pieces)
+    assert_allclose(got, [want[k] for k in zip(part_e.tolist(), part_c.tolist())], rtol=1e-9)
+    assert len(full_e) > 100 and len(part_e) > 500

@@ -406,17 +406,36 @@ class Cover:
 
 def _pairs(frame: Frame, polygons: np.ndarray):
     """(envelope, cell) pairs: those where the envelope covers the whole cell, and those where
-    it covers part of it, with the part, sorted by cell."""
+    it covers part of it, with the part, sorted by cell.
+
+    Polygons with at most one hole (every plain disc or annulus) find their cells by
+    arithmetic (:func:`_disc_pairs`); others by the grid's spatial index and a prepared
+    predicate. Either way, a pair not known to be whole is clipped to its cell, and the clip's
+    area decides (whole, part, or nothing)."""
     g = frame.grid
-    live = np.flatnonzero(~shapely.is_empty(polygons)) if len(polygons) else np.empty(0, int)
+    n = len(polygons)
+    live = ~shapely.is_empty(polygons) if n else np.empty(0, bool)
+    simple = live.copy()
+    if n:
+        simple[live] = ((shapely.get_type_id(polygons[live]) == 3)
+                        & (shapely.get_num_interior_rings(polygons[live]) <= 1))
     shapely.prepare(polygons[live])
-    if len(live):
-        e_pos, c_idx = g.tree.query(polygons[live], predicate="intersects")
-        e_idx = live[e_pos]
+    e_a, c_a, full_a = _disc_pairs(g, polygons, np.flatnonzero(simple))
+    other = np.flatnonzero(live & ~simple)
+    if len(other):
+        e_pos, c_t = g.tree.query(polygons[other], predicate="intersects")
+        e_t = other[e_pos]
+        full_t = shapely.contains(polygons[e_t], g.boxes[c_t]) if len(e_t) else \
+            np.empty(0, bool)
     else:
-        e_idx = c_idx = np.empty(0, int)
-    # Whole cells by a prepared predicate, the rest clipped to their cell.
-    full = shapely.contains(polygons[e_idx], g.boxes[c_idx]) if len(e_idx) else np.empty(0, bool)
+        e_t = c_t = np.empty(0, int)
+        full_t = np.empty(0, bool)
+    e_idx = np.concatenate([e_a, e_t]).astype(int)
+    c_idx = np.concatenate([c_a, c_t]).astype(int)
+    full = np.concatenate([full_a, full_t]).astype(bool)
+    # Envelope by envelope, each one's cells in order.
+    order = np.lexsort((c_idx, e_idx))
+    e_idx, c_idx, full = e_idx[order], c_idx[order], full[order]
     part = np.flatnonzero(~full)
     pieces, whole = g.clip(polygons[e_idx[part]], c_idx[part])
     full[part[whole]] = True
@@ -425,6 +444,80 @@ def _pairs(frame: Frame, polygons: np.ndarray):
     order = np.argsort(part_c, kind="stable")
     return (e_idx[full], c_idx[full], part_e[order], part_c[order],
             np.asarray(part_pieces, dtype=object)[order])
+
+
+def _disc_pairs(g: Grid, polygons: np.ndarray, idx: np.ndarray):
+    """Candidate (envelope, cell) pairs of single polygons with at most one hole, and whether
+    each cell is certainly covered whole, by arithmetic on distances from a centre point c.
+
+    The shell lies within r_out of c (the largest distance to a shell vertex: the shell is
+    inside the hull of its vertices), so a cell farther than that is no pair. Where c is
+    inside the shell, the disc of radius r_in (the distance from c to the shell's boundary)
+    is inside it; the hole lies within r_hole of c (the largest distance to a hole vertex).
+    A cell whose corners are all nearer than r_in and whose nearest point is farther than
+    r_hole is covered whole. Every other cell in reach is left for clipping to decide.
+    """
+    empty = np.empty(0, int)
+    if not len(idx):
+        return empty, empty, np.empty(0, bool)
+    polys = polygons[idx]
+    shells = shapely.get_exterior_ring(polys)
+    xy, ring = shapely.get_coordinates(shells, return_index=True)
+    k = len(idx)
+    count = np.bincount(ring, minlength=k)
+    cx = np.bincount(ring, weights=xy[:, 0], minlength=k) / count
+    cy = np.bincount(ring, weights=xy[:, 1], minlength=k) / count
+    dx, dy = xy[:, 0] - cx[ring], xy[:, 1] - cy[ring]
+    r_out = np.zeros(k)
+    np.maximum.at(r_out, ring, np.hypot(dx, dy))
+    # Distance from c to each shell edge (consecutive vertices of one ring).
+    same = ring[1:] == ring[:-1]
+    ax, ay, bx, by = dx[:-1][same], dy[:-1][same], dx[1:][same], dy[1:][same]
+    ex, ey = bx - ax, by - ay
+    t = np.clip(-(ax * ex + ay * ey) / np.maximum(ex * ex + ey * ey, 1e-300), 0.0, 1.0)
+    d = np.hypot(ax + t * ex, ay + t * ey)
+    r_in = np.full(k, np.inf)
+    np.minimum.at(r_in, ring[:-1][same], d)
+    r_in = np.where(shapely.contains_xy(shapely.polygons(shells), cx, cy), r_in, 0.0)
+    # Shrunk by a part in 1e9 of the reach: a corner on the circle itself is left to clipping.
+    r_in = np.maximum(r_in * (1.0 - 1e-9), 0.0)
+    r_hole = np.zeros(k)
+    holed = np.flatnonzero(shapely.get_num_interior_rings(polys) > 0)
+    if len(holed):
+        hxy, hring = shapely.get_coordinates(shapely.get_interior_ring(polys[holed], 0),
+                                             return_index=True)
+        far = np.zeros(len(holed))
+        np.maximum.at(far, hring, np.hypot(hxy[:, 0] - cx[holed][hring],
+                                           hxy[:, 1] - cy[holed][hring]))
+        r_hole[holed] = far * (1.0 + 1e-9)
+    # Candidate cells: those of the grid in the shell's reach box.
+    m = g.cell_m
+    gx0, gy0 = float(g.x0.min()), float(g.y0.min())
+    nx = int(np.count_nonzero(g.y0 == g.y0[0]))
+    ny = g.size // nx
+    r_out = r_out * (1.0 + 1e-9)
+    ix0 = np.clip(np.floor((cx - r_out - gx0) / m).astype(int), 0, nx - 1)
+    ix1 = np.clip(np.floor((cx + r_out - gx0) / m).astype(int), 0, nx - 1)
+    iy0 = np.clip(np.floor((cy - r_out - gy0) / m).astype(int), 0, ny - 1)
+    iy1 = np.clip(np.floor((cy + r_out - gy0) / m).astype(int), 0, ny - 1)
+    wx, wy = ix1 - ix0 + 1, iy1 - iy0 + 1
+    per = wx * wy
+    e = np.repeat(np.arange(k), per)
+    j = np.arange(int(per.sum())) - np.repeat(np.cumsum(per) - per, per)
+    ix = ix0[e] + j % wx[e]
+    iy = iy0[e] + j // wx[e]
+    c = iy * nx + ix
+    x0, y0 = g.x0[c], g.y0[c]
+    px, py = cx[e], cy[e]
+    # Nearest and farthest points of each cell from c.
+    nxd = np.maximum(np.maximum(x0 - px, px - (x0 + m)), 0.0)
+    nyd = np.maximum(np.maximum(y0 - py, py - (y0 + m)), 0.0)
+    near = np.hypot(nxd, nyd)
+    far = np.hypot(np.maximum(np.abs(x0 - px), np.abs(x0 + m - px)),
+                   np.maximum(np.abs(y0 - py), np.abs(y0 + m - py)))
+    reach = near <= r_out[e]
+    full = (far < r_in[e]) & (near > r_hole[e])
+    return idx[e[reach]], c[reach], full[reach]
 
 
 def _assemble(frame, envelopes, polygons, altitude_m, counts_forward, pairs, *, base=None,

@@ -121,14 +121,16 @@ def depth_integral_m2(zone: ZonePieces, cover: Cover, grid=None) -> float:
         zfull = zone.full[p]
         total += float(shapely.area(pcs[zfull]).sum())
         if (~zfull).any():
-            boxes = None
-            if grid is not None:
-                c = cover.part_c[inside][~zfull]
-                x0, y0 = grid.x0[c], grid.y0[c]
-                boxes = np.column_stack([x0, y0, x0 + grid.cell_m, y0 + grid.cell_m])
+            boxes = None if grid is None else _cell_boxes(grid, cover.part_c[inside][~zfull])
             total += float(overlap_areas(pcs[~zfull], zone.pieces, p[~zfull],
                                          boxes=boxes).sum())
     return total
+
+
+def _cell_boxes(grid, cells) -> np.ndarray:
+    """(xmin, ymin, xmax, ymax) of grid cells."""
+    x0, y0 = grid.x0[cells], grid.y0[cells]
+    return np.column_stack([x0, y0, x0 + grid.cell_m, y0 + grid.cell_m])
 
 
 def zone_gaps(zone: ZonePieces, cover: Cover, min_gap_m2: float) -> list:
@@ -412,11 +414,18 @@ def site_rows(frame: Frame, cover: Cover, *, scenario: str) -> list[dict]:
     if len(pe):
         in_region = pcs.copy()
         edge = ~rz.full[pp]
-        if edge.any():
-            in_region[edge] = clip_to(pcs[edge], rz.pieces[pp[edge]])
-        a = shapely.area(in_region)
-        np.add.at(covered, pe, a)
         alone = cover.n_full[pc] == 0
+        # The pieces on the region's edge: cut to it where unique areas need the geometry
+        # (cells no envelope covers whole), measured by the clipper elsewhere.
+        cut = edge & alone
+        if cut.any():
+            in_region[cut] = clip_to(pcs[cut], rz.pieces[pp[cut]])
+        a = shapely.area(in_region)
+        measure = edge & ~alone
+        if measure.any():
+            a[measure] = overlap_areas(pcs[measure], rz.pieces, pp[measure],
+                                       boxes=_cell_boxes(frame.grid, pc[measure]))
+        np.add.at(covered, pe, a)
         if alone.any():
             # Few pieces in a cell: each piece minus depth >= 2, one overlay per piece. Many:
             # the cell's once-covered parts, shared out (linear where the other is quadratic).
