@@ -23,8 +23,20 @@ def star(rng, cx, cy, k):
     return shapely.make_valid(shapely.Polygon(np.c_[cx + r * np.cos(a), cy + r * np.sin(a)]))
 
 
+@pytest.fixture(params=["numpy", "default"])
+def clipper(request, monkeypatch):
+    """Every convex window through the numpy clipper, or the default split (small batches and
+    many-edged windows to GEOS)."""
+    import adcov._convexclip as cc
+
+    if request.param == "numpy":
+        monkeypatch.setattr(cc, "MIN_PAIRS", 0)
+        monkeypatch.setattr(cc, "MAX_EDGES", 10**6)
+    return request.param
+
+
 # ------------------------------------------------------------------------------ closed forms
-def test_closed_forms():
+def test_closed_forms(clipper):
     square = shapely.box(0, 0, 2, 2)
     # A right triangle with legs 4 over the square: the square minus the corner beyond
     # x + y = 4... which does not reach it, then one that does (x + y <= 3: area 4 - 0.5).
@@ -66,7 +78,7 @@ def test_convex_windows():
 
 # ------------------------------------------------------------------------------ against GEOS
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_pairs_against_geos(seed):
+def test_random_pairs_against_geos(seed, clipper):
     """Clipped discs, annuli, triangles and non-convex windows (those go to GEOS) against
     stars, polygons with holes and multipolygons."""
     rng = np.random.default_rng(seed)
@@ -99,7 +111,7 @@ def test_random_pairs_against_geos(seed):
     assert convex_windows(windows).mean() > 0.5  # most went through the numpy clipper
 
 
-def test_cell_boxes_change_nothing():
+def test_cell_boxes_change_nothing(clipper):
     """Pieces of discs and of a wiggly zone in the cells of a grid: skipping the window edges
     along the cell's sides gives the same areas, and they agree with GEOS."""
     rng = np.random.default_rng(7)

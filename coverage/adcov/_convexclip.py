@@ -25,6 +25,11 @@ __all__ = ["convex_windows", "overlap_areas"]
 #: A window vertex turning the wrong way by at most this much (the sine of the turn, relative
 #: to the two edges' lengths) still counts as convex: rounding in a cell's clipped corners. [-]
 CONVEX_TOLERANCE = 1e-12
+#: Windows with a ring of more edges than this (a whole small disc, a minimum-range hole) are
+#: measured by GEOS. [-]
+MAX_EDGES = 40
+#: Fewer pairs than this to clip are measured by GEOS: numpy's steps cost more than they save.
+MIN_PAIRS = 200
 
 
 def _ring_next(ring_of_vertex: np.ndarray) -> np.ndarray:
@@ -103,8 +108,9 @@ def overlap_areas(windows, subjects, which=None, *, boxes=None) -> np.ndarray:
     Parameters
     ----------
     windows : array_like of shapely geometries
-        One per pair. Polygons whose rings are convex (:func:`convex_windows`) are clipped in
-        numpy; any other geometry is intersected by GEOS.
+        One per pair. Polygons whose rings are convex (:func:`convex_windows`) and have at most
+        :data:`MAX_EDGES` edges are clipped in numpy (when there are :data:`MIN_PAIRS` of them
+        or more); any other geometry is intersected by GEOS.
     subjects : array_like of shapely geometries
         Polygonal geometries of any shape (holes and several parts allowed).
     which : array_like of int, optional
@@ -121,9 +127,9 @@ def overlap_areas(windows, subjects, which=None, *, boxes=None) -> np.ndarray:
     windows = np.asarray(windows, dtype=object)
     subjects = np.asarray(subjects, dtype=object)
     which = np.arange(len(windows)) if which is None else np.asarray(which, dtype=int)
+    if len(windows) < MIN_PAIRS:
+        return _geos_areas(windows, subjects[which]) if len(windows) else np.zeros(0)
     out = np.zeros(len(windows))
-    if not len(windows):
-        return out
     # Pairs whose bounding boxes do not meet share no area.
     wb = shapely.bounds(windows)
     sb = shapely.bounds(subjects)[which]
@@ -132,10 +138,15 @@ def overlap_areas(windows, subjects, which=None, *, boxes=None) -> np.ndarray:
     polygon = shapely.get_type_id(windows) == 3
     idx = np.flatnonzero(meet & polygon)
     x, y, ring, nxt, owner, sign, convex = _window_rings(windows[idx])
-    ok = np.bincount(owner, weights=~convex, minlength=len(idx)) == 0
+    # A ring of many edges costs one numpy step per edge over every pair still being cut:
+    # those windows, and batches too small to repay the steps, go to GEOS.
+    fit = convex & (np.bincount(ring, minlength=len(owner)) <= MAX_EDGES)
+    ok = np.bincount(owner, weights=~fit, minlength=len(idx)) == 0
+    if ok.sum() < MIN_PAIRS:
+        ok[:] = False
     other = np.r_[np.flatnonzero(meet & ~polygon), idx[~ok]].astype(int)
     if len(other):
-        out[other] = shapely.area(shapely.intersection(windows[other], subjects[which[other]]))
+        out[other] = _geos_areas(windows[other], subjects[which[other]])
     if ok.any():
         use = ok[owner][ring]  # vertices of the rings of usable windows
         use_ring = ok[owner]
@@ -146,6 +157,20 @@ def overlap_areas(windows, subjects, which=None, *, boxes=None) -> np.ndarray:
                 x[use], y[use], renum[ring[use]], subjects, which[pair],
                 None if boxes is None else np.asarray(boxes, float)[pair]),
             minlength=len(out))
+    return out
+
+
+def _geos_areas(windows, subjects) -> np.ndarray:
+    """``area(windows[i] ∩ subjects[i])`` by GEOS: a window the subject contains is measured
+    as it is, and only those that cross its edge are overlaid (the predicates are fast on
+    prepared subjects, as a zone's pieces are)."""
+    inside = shapely.contains(subjects, windows)
+    out = np.where(inside, shapely.area(windows), 0.0)
+    rest = np.flatnonzero(~inside)
+    if len(rest):
+        rest = rest[shapely.intersects(subjects[rest], windows[rest])]
+    if len(rest):
+        out[rest] = shapely.area(shapely.intersection(windows[rest], subjects[rest]))
     return out
 
 
