@@ -115,11 +115,16 @@ class Grid:
         all its geometries. A clipped piece that GEOS reports invalid (a degenerate sliver on
         the cell's edge) is repaired, so that later overlays never meet an invalid input.
         """
+        out, full, _ = self._clip(geoms, cells)
+        return out, full
+
+    def _clip(self, geoms, cells):
+        """:meth:`clip`, and the pieces' areas."""
         geoms = np.asarray(geoms, dtype=object)
         cells = np.asarray(cells, dtype=int)
         out = np.empty(len(geoms), dtype=object)
         if not len(geoms):
-            return out, np.empty(0, bool)
+            return out, np.empty(0, bool), np.empty(0)
         order = np.argsort(cells, kind="stable")
         sorted_cells = cells[order]
         starts = np.flatnonzero(np.r_[True, sorted_cells[1:] != sorted_cells[:-1]])
@@ -136,7 +141,7 @@ class Grid:
         area = shapely.area(out)
         # A piece of the cell's own area is the whole cell (to a part in 1e12 of it).
         full = area >= self.cell_area_m2 * (1.0 - 1e-12)
-        return out, full
+        return out, full, area
 
     def cut(self, geom, cells: np.ndarray) -> np.ndarray:
         """``geom ∩ cell`` for each of ``cells``, by recursive halving.
@@ -437,9 +442,9 @@ def _pairs(frame: Frame, polygons: np.ndarray):
     order = np.lexsort((c_idx, e_idx))
     e_idx, c_idx, full = e_idx[order], c_idx[order], full[order]
     part = np.flatnonzero(~full)
-    pieces, whole = g.clip(polygons[e_idx[part]], c_idx[part])
+    pieces, whole, area = g._clip(polygons[e_idx[part]], c_idx[part])
     full[part[whole]] = True
-    keep = ~whole & (shapely.area(pieces) > 0) if len(pieces) else np.empty(0, bool)
+    keep = ~whole & (area > 0)
     part_e, part_c, part_pieces = e_idx[part[keep]], c_idx[part[keep]], pieces[keep]
     order = np.argsort(part_c, kind="stable")
     return (e_idx[full], c_idx[full], part_e[order], part_c[order],
@@ -468,16 +473,16 @@ def _disc_pairs(g: Grid, polygons: np.ndarray, idx: np.ndarray):
     cx = np.bincount(ring, weights=xy[:, 0], minlength=k) / count
     cy = np.bincount(ring, weights=xy[:, 1], minlength=k) / count
     dx, dy = xy[:, 0] - cx[ring], xy[:, 1] - cy[ring]
-    r_out = np.zeros(k)
-    np.maximum.at(r_out, ring, np.hypot(dx, dy))
-    # Distance from c to each shell edge (consecutive vertices of one ring).
-    same = ring[1:] == ring[:-1]
-    ax, ay, bx, by = dx[:-1][same], dy[:-1][same], dx[1:][same], dy[1:][same]
+    first = np.cumsum(count) - count  # every shell has 4 vertices or more
+    r_out = np.maximum.reduceat(np.hypot(dx, dy), first)
+    # Distance from c to each shell edge (vertex i to i + 1; the edge from a ring's last
+    # vertex into the next ring is no edge and is counted as infinitely far).
+    ax, ay, bx, by = dx[:-1], dy[:-1], dx[1:], dy[1:]
     ex, ey = bx - ax, by - ay
     t = np.clip(-(ax * ex + ay * ey) / np.maximum(ex * ex + ey * ey, 1e-300), 0.0, 1.0)
     d = np.hypot(ax + t * ex, ay + t * ey)
-    r_in = np.full(k, np.inf)
-    np.minimum.at(r_in, ring[:-1][same], d)
+    d[ring[1:] != ring[:-1]] = np.inf
+    r_in = np.minimum.reduceat(np.r_[d, np.inf], first)
     r_in = np.where(shapely.contains_xy(shapely.polygons(shells), cx, cy), r_in, 0.0)
     # Shrunk by a part in 1e9 of the reach: a corner on the circle itself is left to clipping.
     r_in = np.maximum(r_in * (1.0 - 1e-9), 0.0)
@@ -486,9 +491,10 @@ def _disc_pairs(g: Grid, polygons: np.ndarray, idx: np.ndarray):
     if len(holed):
         hxy, hring = shapely.get_coordinates(shapely.get_interior_ring(polys[holed], 0),
                                              return_index=True)
-        far = np.zeros(len(holed))
-        np.maximum.at(far, hring, np.hypot(hxy[:, 0] - cx[holed][hring],
-                                           hxy[:, 1] - cy[holed][hring]))
+        hcount = np.bincount(hring, minlength=len(holed))
+        far = np.maximum.reduceat(np.hypot(hxy[:, 0] - cx[holed][hring],
+                                           hxy[:, 1] - cy[holed][hring]),
+                                  np.cumsum(hcount) - hcount)
         r_hole[holed] = far * (1.0 + 1e-9)
     # Candidate cells: those of the grid in the shell's reach box.
     m = g.cell_m

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import weakref
 
 import numpy as np
 import shapely
@@ -102,13 +103,14 @@ def covered_area_m2(zone: ZonePieces, cover: Cover, depth: int = 1, *, cells=Non
     return min(float(area.sum()), zone.area_m2)
 
 
-def depth_integral_m2(zone: ZonePieces, cover: Cover, grid=None) -> float:
+def depth_integral_m2(zone: ZonePieces, cover: Cover, frame: Frame | None = None) -> float:
     """Sum over envelopes of the area of envelope ∩ zone: the integral of depth. [m2]
 
     Where both an envelope and the zone cover part of a cell, their overlap is measured by
     clipping the zone's piece with the envelope's (:mod:`adcov._convexclip`: convex pieces in
-    numpy, the rest by GEOS). ``grid`` (the frame's) lets the clipper skip the pieces' edges
-    along their cell's sides; the result is the same.
+    numpy, the rest by GEOS). With the ``frame`` the zone belongs to, the clipper skips the
+    pieces' edges along their cell's sides, and each overlap is measured once per cover
+    however many zones share the piece (:func:`_edge_overlaps`); the result is the same.
     """
     total = 0.0
     pos = zone.lookup[cover.full_c]
@@ -121,9 +123,11 @@ def depth_integral_m2(zone: ZonePieces, cover: Cover, grid=None) -> float:
         zfull = zone.full[p]
         total += float(shapely.area(pcs[zfull]).sum())
         if (~zfull).any():
-            boxes = None if grid is None else _cell_boxes(grid, cover.part_c[inside][~zfull])
-            total += float(overlap_areas(pcs[~zfull], zone.pieces, p[~zfull],
-                                         boxes=boxes).sum())
+            if frame is None:
+                total += float(overlap_areas(pcs[~zfull], zone.pieces, p[~zfull]).sum())
+            else:
+                cells = np.unique(cover.part_c[inside][~zfull])
+                total += float(_edge_overlaps(frame, cover, zone, cells).sum())
     return total
 
 
@@ -131,6 +135,108 @@ def _cell_boxes(grid, cells) -> np.ndarray:
     """(xmin, ymin, xmax, ymax) of grid cells."""
     x0, y0 = grid.x0[cells], grid.y0[cells]
     return np.column_stack([x0, y0, x0 + grid.cell_m, y0 + grid.cell_m])
+
+
+#: Per frame: zone name -> a key per piece (aligned with the zone's cells), shared by pieces
+#: that are the same area of the same cell (a sector's piece that is the region's, a belt's
+#: that is its sector's).
+_PIECE_KEYS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+#: Per cover: piece key -> the areas of the cover's partial pieces in that cell inside it.
+_OVERLAPS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _piece_keys(frame: Frame) -> dict:
+    """Zone name -> per cell of the zone, a key naming its piece: pieces that cover the same
+    area of a cell share one (a sector's piece that is the region's piece of the cell, a
+    belt's that is its sector's: the one contains the other, and their areas agree to 1e-12),
+    so that what is measured on one is not measured again on the other."""
+    keys = _PIECE_KEYS.get(frame)
+    if keys is not None:
+        return keys
+    size = frame.grid.size
+    by_name = {zp.name: zp for zp in frame.zones}
+    keys = {}
+    for i, zp in enumerate(frame.zones):
+        own = (i + 1) * size + zp.cells
+        parent = None
+        if zp.kind == "sector":
+            parent = frame.region
+        elif zp.kind == "belt" and zp.name.endswith("_belt"):
+            parent = by_name.get(zp.name[:-len("_belt")])
+        if zp.kind == "region":
+            own = zp.cells.copy()
+        elif parent is not None and parent.name in keys:
+            pos = parent.lookup[zp.cells]
+            ok = pos >= 0
+            same = np.zeros(len(zp.cells), dtype=bool)
+            same[ok] = np.abs(parent.piece_area[pos[ok]] - zp.piece_area[ok]) <= \
+                1e-12 * parent.piece_area[pos[ok]]
+            own = np.where(same, keys[parent.name][np.maximum(pos, 0)], own)
+        keys[zp.name] = own
+    # Where the region covers a cell whole and exactly two sectors share it, each sector's
+    # piece is the cell minus the other's: an overlap with one is the piece's area minus the
+    # overlap with the other (``partner`` names the other's key, or -1).
+    sectors = [zp for zp in frame.zones if zp.kind == "sector"]
+    count = np.zeros(size, dtype=int)
+    for zp in sectors:
+        count[zp.cells[~zp.full]] += 1
+    rz = frame.region
+    whole = np.zeros(size, dtype=bool)
+    whole[rz.cells[rz.full]] = True
+    partner = {}
+    for zp in sectors:
+        mine = np.full(len(zp.cells), -1)
+        split = ~zp.full & whole[zp.cells] & (count[zp.cells] == 2)
+        for other in sectors:
+            if other is zp:
+                continue
+            pos = other.lookup[zp.cells]
+            hit = split & (pos >= 0)
+            mine[hit] = keys[other.name][pos[hit]]
+        partner[zp.name] = mine
+    keys = {"key": keys, "partner": partner}
+    _PIECE_KEYS[frame] = keys
+    return keys
+
+
+def _edge_overlaps(frame: Frame, cover: Cover, zone: ZonePieces, cells) -> np.ndarray:
+    """The area inside the zone's piece of every partial piece of the cover in ``cells``
+    (cells the zone covers in part, in increasing order), in the cover's order. Measured by
+    the clipper once per cover and piece: a sector's piece that is the region's, or a belt's
+    that is its sector's, is not measured again."""
+    cells = np.asarray(cells, dtype=int)
+    memo = _OVERLAPS.setdefault(cover, {})
+    known = _piece_keys(frame)
+    pos = zone.lookup[cells]
+    keys = known["key"][zone.name][pos]
+    partner = known["partner"].get(zone.name)
+    partner = partner[pos] if partner is not None else np.full(len(cells), -1)
+    starts = np.searchsorted(cover.part_c, cells)
+    ends = np.searchsorted(cover.part_c, cells, side="right")
+    todo = []
+    for i, (k, other) in enumerate(zip(keys.tolist(), partner.tolist())):
+        if k in memo:
+            continue
+        if other >= 0 and other in memo:
+            # The cell minus the other sector's piece: each piece's area minus its overlap there.
+            memo[k] = np.maximum(
+                shapely.area(cover.part_pieces[starts[i]:ends[i]]) - memo[other], 0.0)
+        else:
+            todo.append(i)
+    if todo:
+        todo = np.asarray(todo)
+        counts = ends[todo] - starts[todo]
+        sel = np.repeat(starts[todo], counts) + (np.arange(int(counts.sum()))
+                                                  - np.repeat(np.cumsum(counts) - counts, counts))
+        c = cover.part_c[sel]
+        areas = overlap_areas(cover.part_pieces[sel], zone.pieces, zone.lookup[c],
+                              boxes=_cell_boxes(frame.grid, c))
+        bounds = np.r_[0, np.cumsum(counts)]
+        for j, k in enumerate(keys[todo].tolist()):
+            memo[k] = areas[bounds[j]:bounds[j + 1]]
+    if not len(cells):
+        return np.zeros(0)
+    return np.concatenate([memo[k] for k in keys.tolist()])
 
 
 def zone_gaps(zone: ZonePieces, cover: Cover, min_gap_m2: float) -> list:
@@ -257,7 +363,7 @@ def zone_figures(frame: Frame, cover: Cover, depths: int = MAX_DEPTH, *,
     ``integral``), for every zone of the frame (:func:`measure_zones`). [m2]"""
     return measure_zones(frame.zones, lambda zp: (
         [covered_area_m2(zp, cover, k + 1) for k in range(depths)],
-        depth_integral_m2(zp, cover, frame.grid) if integral else None))
+        depth_integral_m2(zp, cover, frame) if integral else None))
 
 
 # ------------------------------------------------------------------------------ tables
@@ -354,7 +460,7 @@ def extended_zone_rows(frame: Frame, cover_a: Cover, cover_b: Cover, cover_new: 
                      - covered_area_m2(zp, cover_a, k + 1, cells=cells))
             covered.append(min(max(old[col] * 1e6 + delta, 0.0), area))
         return covered, (old["mean_depth"] * area if area else 0.0) + depth_integral_m2(
-            zp, cover_new, frame.grid)
+            zp, cover_new, frame)
 
     olds = dict(zip((zp.name for zp in frame.zones), rows_a))
     figs = measure_zones(frame.zones, lambda zp: figures(zp, olds[zp.name]))
@@ -423,8 +529,7 @@ def site_rows(frame: Frame, cover: Cover, *, scenario: str) -> list[dict]:
         a = shapely.area(in_region)
         measure = edge & ~alone
         if measure.any():
-            a[measure] = overlap_areas(pcs[measure], rz.pieces, pp[measure],
-                                       boxes=_cell_boxes(frame.grid, pc[measure]))
+            a[measure] = _edge_overlaps(frame, cover, rz, np.unique(pc[measure]))
         np.add.at(covered, pe, a)
         if alone.any():
             # Few pieces in a cell: each piece minus depth >= 2, one overlay per piece. Many:
