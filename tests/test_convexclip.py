@@ -241,3 +241,27 @@ def test_cell_pairs_against_brute_force():
     got = shapely.area(pieces)
     assert_allclose(got, [want[k] for k in zip(part_e.tolist(), part_c.tolist())], rtol=1e-9)
     assert len(full_e) > 100 and len(part_e) > 500
+
+
+# ------------------------------------------------------------------------------ depth layers
+@pytest.mark.parametrize("kd_min", [8, 10**6])
+def test_depth_layers_against_brute_force(kd_min, monkeypatch):
+    """The depth >= 1, 2, 3 layers of a cell's pieces (divide and conquer, halved across the
+    pieces' spread or as they come) against brute force: the union of every single piece, of
+    every pair's overlap and of every triple's overlap."""
+    from itertools import combinations
+
+    import adcov.overlay as overlay
+
+    monkeypatch.setattr(overlay, "KD_SPLIT_MIN", kd_min)
+    rng = np.random.default_rng(5)
+    pieces = shapely.clip_by_rect(shapely.buffer(
+        shapely.points(rng.uniform(0, 50, 18), rng.uniform(0, 50, 18)),
+        rng.uniform(5, 25, 18), quad_segs=12), 0, 0, 50, 50)
+    got = overlay._depth_layers(np.asarray(pieces, dtype=object), 3)
+    for k, layer in enumerate(got, start=1):
+        brute = shapely.union_all([shapely.intersection_all(list(c))
+                                   for c in combinations(pieces, k)])
+        assert layer.area == pytest.approx(brute.area, rel=1e-9)
+        assert shapely.symmetric_difference(layer, brute).area < 1e-6 * brute.area
+    assert got[2].area > 0

@@ -139,8 +139,10 @@ def overlap_areas(windows, subjects, which=None, *, boxes=None) -> np.ndarray:
     idx = np.flatnonzero(meet & polygon)
     x, y, ring, nxt, owner, sign, convex = _window_rings(windows[idx])
     # A ring of many edges costs one numpy step per edge over every pair still being cut:
-    # those windows, and batches too small to repay the steps, go to GEOS.
-    fit = convex & (np.bincount(ring, minlength=len(owner)) <= MAX_EDGES)
+    # those windows, and batches too small to repay the steps, go to GEOS. A hole of many
+    # edges (a minimum range) stays: its bounding box nearly always settles it (wholly inside
+    # the subject or clear of it), and a pair it does not settle goes to GEOS then.
+    fit = convex & ((np.bincount(ring, minlength=len(owner)) <= MAX_EDGES) | (sign < 0))
     ok = np.bincount(owner, weights=~fit, minlength=len(idx)) == 0
     if ok.sum() < MIN_PAIRS:
         ok[:] = False
@@ -157,6 +159,9 @@ def overlap_areas(windows, subjects, which=None, *, boxes=None) -> np.ndarray:
                 x[use], y[use], renum[ring[use]], subjects, which[pair],
                 None if boxes is None else np.asarray(boxes, float)[pair]),
             minlength=len(out))
+        unsettled = np.flatnonzero(np.isnan(out))
+        if len(unsettled):
+            out[unsettled] = _geos_areas(windows[unsettled], subjects[which[unsettled]])
     return out
 
 
@@ -165,7 +170,8 @@ def _geos_areas(windows, subjects) -> np.ndarray:
     as it is, and only those that cross its edge are overlaid (the predicates are fast on
     prepared subjects, as a zone's pieces are)."""
     inside = shapely.contains(subjects, windows)
-    out = np.where(inside, shapely.area(windows), 0.0)
+    out = np.zeros(len(windows))
+    out[inside] = shapely.area(windows[inside])
     rest = np.flatnonzero(~inside)
     if len(rest):
         rest = rest[shapely.intersects(subjects[rest], windows[rest])]
@@ -237,8 +243,12 @@ def _clip_areas(wx, wy, wring, subjects, which, boxes) -> np.ndarray:
     box_area = (hi_x - lo_x) * (hi_y - lo_y)
     whole = in_box >= box_area * (1.0 - 1e-12)
     out = np.where(whole, np.abs(twice_area) / 2.0, 0.0)
-    # Stage 2: the window's edges, for the pairs left.
+    # Stage 2: the window's edges, for the pairs left; a ring of many edges that its box did
+    # not settle is left to GEOS (NaN).
     live = ~whole & (in_box > 0)
+    unsettled = live & (np.bincount(wring, minlength=n) > MAX_EDGES)
+    out[unsettled] = np.nan
+    live &= ~unsettled
     keep = live[pv]
     x, y, rv, pv = x[keep], y[keep], rv[keep], pv[keep]
     ring_area[:] = 0.0

@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 import shapely
 
-from ._convexclip import overlap_areas
+from ._convexclip import MIN_PAIRS, overlap_areas
 from .envelope import envelope_polygons
 from .overlay import MAX_DEPTH, Cover, Frame, ZonePieces, clip_to
 
@@ -123,7 +123,8 @@ def depth_integral_m2(zone: ZonePieces, cover: Cover, frame: Frame | None = None
         zfull = zone.full[p]
         total += float(shapely.area(pcs[zfull]).sum())
         if (~zfull).any():
-            if frame is None:
+            if frame is None or (~zfull).sum() < MIN_PAIRS:
+                # A few pieces: measured directly (the sharing only pays at scale).
                 total += float(overlap_areas(pcs[~zfull], zone.pieces, p[~zfull]).sum())
             else:
                 cells = np.unique(cover.part_c[inside][~zfull])
@@ -528,8 +529,10 @@ def site_rows(frame: Frame, cover: Cover, *, scenario: str) -> list[dict]:
             in_region[cut] = clip_to(pcs[cut], rz.pieces[pp[cut]])
         a = shapely.area(in_region)
         measure = edge & ~alone
-        if measure.any():
+        if measure.sum() >= MIN_PAIRS:
             a[measure] = _edge_overlaps(frame, cover, rz, np.unique(pc[measure]))
+        elif measure.any():
+            a[measure] = overlap_areas(pcs[measure], rz.pieces, pp[measure])
         np.add.at(covered, pe, a)
         if alone.any():
             # Few pieces in a cell: each piece minus depth >= 2, one overlay per piece. Many:
