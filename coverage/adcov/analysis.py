@@ -27,7 +27,8 @@ from .regions import country_name
 from .scenario import Scenario
 from .stats import (OVERLAP_COLUMNS, SITE_COLUMNS, TERRAIN_COLUMNS, ZONE_COLUMNS,
                     compare_zone_tables, dead_zone_union, extended_zone_gaps,
-                    extended_zone_rows, gap_kind, overlap_rows, site_rows, zone_gaps, zone_rows)
+                    extended_site_rows, extended_zone_rows, gap_kind, overlap_rows, site_rows,
+                    zone_gaps, zone_rows)
 
 __all__ = ["analyze", "extend", "whatif", "Result", "AltitudeStats", "compare", "ASSUMPTIONS",
            "ENVELOPE_COLUMNS"]
@@ -222,7 +223,8 @@ def extend(a: "Result", more: Scenario, *, progress=None) -> "Result":
                                          st.zone_rows, zones, gaps, scenario=more.label))
         if progress is not None:
             progress(2 * i + 1, total)
-        srows = tuple(site_rows(a.frame, cover, scenario=more.label))
+        srows = tuple(extended_site_rows(a.frame, st.cover, cover, cells, st.site_rows,
+                                         scenario=more.label))
         if progress is not None:
             progress(2 * i + 2, total)
         out.append(AltitudeStats(altitude_m=st.altitude_m, cover=cover, zone_rows=zrows,

@@ -37,6 +37,7 @@ __all__ = [
     "extended_zone_gaps",
     "extended_zone_rows",
     "site_rows",
+    "extended_site_rows",
     "overlap_rows",
     "dead_zone_union",
     "gap_kind",
@@ -497,15 +498,57 @@ def extended_zone_rows(frame: Frame, cover_a: Cover, cover_b: Cover, cover_new: 
 def site_rows(frame: Frame, cover: Cover, *, scenario: str) -> list[dict]:
     """Per-site rows for one altitude (columns :data:`SITE_COLUMNS`): the area of the region
     each envelope covers, the part only it covers, and the coverage lost without it."""
+    covered, unique = _site_sums(frame, cover)
+    return _site_rows(frame, cover, covered, unique, scenario)
+
+
+def extended_site_rows(frame: Frame, cover_a: Cover, cover_b: Cover, cells, rows_a, *,
+                       scenario: str) -> list[dict]:
+    """The site rows of ``cover_b``, ``cover_a`` with envelopes added (see
+    :func:`adcov.overlay.extend_cover`), from the rows of ``cover_a``: an envelope's covered
+    and unique areas change only in ``cells``, the cells the new envelopes touch, so only
+    those are measured, in both covers."""
+    n_a = len(rows_a)
+    in_a = _site_sums(frame, cover_a, cells)
+    covered, unique = _site_sums(frame, cover_b, cells)
+    covered[:n_a] += np.array([r["covered_km2"] for r in rows_a]) * 1e6 - in_a[0]
+    unique[:n_a] += np.array([r["unique_km2"] for r in rows_a]) * 1e6 - in_a[1]
+    return _site_rows(frame, cover_b, covered, unique, scenario)
+
+
+def _site_rows(frame, cover, covered, unique, scenario) -> list[dict]:
+    rz = frame.region
+    envs = cover.envelopes
+    # A difference of two equal areas leaves rounding (about 1e-11 of them): no unique area.
+    unique = np.where(unique > 1e-9 * covered, unique, 0.0)
+    return [{
+        "scenario": scenario, "altitude_m": e.altitude_m, "site": e.site, "system": e.system,
+        "lon": e.lon, "lat": e.lat, "limited_by": str(e.limited_by), "outer_km": e.outer_km,
+        "inner_km": e.inner_km, "horizon_km": e.horizon_km, "covered_km2": covered[i] / 1e6,
+        "unique_km2": unique[i] / 1e6, "loss_if_removed_fraction": unique[i] / rz.area_m2,
+        "terrain_masked_fraction": e.terrain_masked_fraction,
+        "outside_dem_fraction": e.outside_dem_fraction,
+    } for i, e in enumerate(envs)]
+
+
+def _site_sums(frame: Frame, cover: Cover, cells=None) -> tuple[np.ndarray, np.ndarray]:
+    """Per envelope: the area of the region it covers and the part only it covers, summed
+    over every cell, or over ``cells`` only. [m2]"""
     envs = cover.envelopes
     rz = frame.region
     n = len(envs)
     covered = np.zeros(n)
     unique = np.zeros(n)
     depth2 = cover.layers[1]
+    wanted = None
+    if cells is not None:
+        wanted = np.zeros(frame.grid.size, dtype=bool)
+        wanted[np.asarray(cells, dtype=int)] = True
     # Wholly covered cells: the region's piece counts in full.
     pos = rz.lookup[cover.full_c]
     ok = pos >= 0
+    if wanted is not None:
+        ok &= wanted[cover.full_c]
     fe, fc, fp = cover.full_e[ok], cover.full_c[ok], pos[ok]
     np.add.at(covered, fe, rz.piece_area[fp])
     # Unique where this envelope is the only full one: the region piece minus depth >= 2.
@@ -517,6 +560,8 @@ def site_rows(frame: Frame, cover: Cover, *, scenario: str) -> list[dict]:
     # Partly covered cells.
     pos = rz.lookup[cover.part_c]
     ok = pos >= 0
+    if wanted is not None:
+        ok &= wanted[cover.part_c]
     pe, pc, pp, pcs = cover.part_e[ok], cover.part_c[ok], pos[ok], cover.part_pieces[ok]
     if len(pe):
         in_region = pcs.copy()
@@ -547,16 +592,7 @@ def site_rows(frame: Frame, cover: Cover, *, scenario: str) -> list[dict]:
             many = alone & crowded[pc]
             if many.any():
                 _add_unique_parts(unique, rz, cover, pe[many], pc[many], in_region[many])
-    # A difference of two equal areas leaves rounding (about 1e-11 of them): no unique area.
-    unique = np.where(unique > 1e-9 * covered, unique, 0.0)
-    return [{
-        "scenario": scenario, "altitude_m": e.altitude_m, "site": e.site, "system": e.system,
-        "lon": e.lon, "lat": e.lat, "limited_by": str(e.limited_by), "outer_km": e.outer_km,
-        "inner_km": e.inner_km, "horizon_km": e.horizon_km, "covered_km2": covered[i] / 1e6,
-        "unique_km2": unique[i] / 1e6, "loss_if_removed_fraction": unique[i] / rz.area_m2,
-        "terrain_masked_fraction": e.terrain_masked_fraction,
-        "outside_dem_fraction": e.outside_dem_fraction,
-    } for i, e in enumerate(envs)]
+    return covered, unique
 
 
 def _add_unique_parts(unique, rz, cover, pe, pc, pieces) -> None:
