@@ -111,6 +111,12 @@ class Grid:
         """Area of one cell. [m2]"""
         return self.cell_m * self.cell_m
 
+    def cell_bounds(self, cells) -> np.ndarray:
+        """(xmin, ymin, xmax, ymax) of each of ``cells``, one row each. [m]"""
+        cells = np.asarray(cells, dtype=int)
+        x0, y0 = self.x0[cells], self.y0[cells]
+        return np.column_stack([x0, y0, x0 + self.cell_m, y0 + self.cell_m])
+
     def clip(self, geoms, cells) -> tuple[np.ndarray, np.ndarray]:
         """``geoms[i] ∩ cell[cells[i]]`` for every pair, and whether that is the whole cell.
 

@@ -333,10 +333,8 @@ def _measure(zone, cover, weight, grid) -> tuple[list, float]:
         zfull = zone.full[p]
         depth += float((shapely.area(pcs[zfull]) * w[zfull]).sum())
         if (~zfull).any():
-            c = cover.part_c[inside][~zfull]
-            x0, y0 = grid.x0[c], grid.y0[c]
-            areas = overlap_areas(pcs[~zfull], zone.pieces, p[~zfull], boxes=np.column_stack(
-                [x0, y0, x0 + grid.cell_m, y0 + grid.cell_m]))
+            areas = overlap_areas(pcs[~zfull], zone.pieces, p[~zfull],
+                                  boxes=grid.cell_bounds(cover.part_c[inside][~zfull]))
             depth += float((areas * w[~zfull]).sum())
     # covered area: the union (layer 1) in the zone
     cells = zone.cells

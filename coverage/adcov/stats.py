@@ -133,12 +133,6 @@ def depth_integral_m2(zone: ZonePieces, cover: Cover, frame: Frame | None = None
     return total
 
 
-def _cell_boxes(grid, cells) -> np.ndarray:
-    """(xmin, ymin, xmax, ymax) of grid cells."""
-    x0, y0 = grid.x0[cells], grid.y0[cells]
-    return np.column_stack([x0, y0, x0 + grid.cell_m, y0 + grid.cell_m])
-
-
 #: Per frame: zone name -> a key per piece (aligned with the zone's cells), shared by pieces
 #: that are the same area of the same cell (a sector's piece that is the region's, a belt's
 #: that is its sector's).
@@ -232,7 +226,7 @@ def _edge_overlaps(frame: Frame, cover: Cover, zone: ZonePieces, cells) -> np.nd
                                                   - np.repeat(np.cumsum(counts) - counts, counts))
         c = cover.part_c[sel]
         areas = overlap_areas(cover.part_pieces[sel], zone.pieces, zone.lookup[c],
-                              boxes=_cell_boxes(frame.grid, c))
+                              boxes=frame.grid.cell_bounds(c))
         bounds = np.r_[0, np.cumsum(counts)]
         for j, k in enumerate(keys[todo].tolist()):
             memo[k] = areas[bounds[j]:bounds[j + 1]]
